@@ -1,0 +1,109 @@
+//! The crate's error type: every mistake a caller can make ends here, never in a panic.
+
+/// Shorthand for `Result<T, nn_core::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, and where.
+///
+/// Every variant carries `op`, the layer or function and the operation that
+/// refused the input (`"Affine.forward"`, `"cross_entropy_error"`), so that a
+/// message read in a log points at the call that failed. Shape messages give
+/// the expected and the actual shape.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two arrays whose shapes must agree do not.
+    #[error("{op}: {detail}")]
+    Shape {
+        /// The operation, e.g. `"Affine.forward"`.
+        op: &'static str,
+        /// What was expected and what was given, with both shapes.
+        detail: String,
+    },
+
+    /// A batch with no rows (or a sample with no classes).
+    #[error(
+        "{op}: empty input (shape {shape:?}); at least one sample with at least one feature is needed"
+    )]
+    Empty {
+        /// The operation.
+        op: &'static str,
+        /// The shape that was given.
+        shape: Vec<usize>,
+    },
+
+    /// A label that does not name one of the classes.
+    #[error("{op}: label {label} at row {row} is out of range for {classes} classes")]
+    LabelOutOfRange {
+        /// The operation.
+        op: &'static str,
+        /// The row of the batch.
+        row: usize,
+        /// The label that was given.
+        label: usize,
+        /// The number of classes (columns of the scores).
+        classes: usize,
+    },
+
+    /// A one-hot label row that is not all zeros but a single one.
+    #[error(
+        "{op}: row {row} of the one-hot labels is not one-hot (it has {ones} ones and {others} values other than 0 and 1)"
+    )]
+    NotOneHot {
+        /// The operation.
+        op: &'static str,
+        /// The offending row.
+        row: usize,
+        /// How many entries are exactly 1.
+        ones: usize,
+        /// How many entries are neither 0 nor 1.
+        others: usize,
+    },
+
+    /// `backward` was called on a layer whose `forward` has not run.
+    #[error(
+        "{op}: called before forward; run forward first so that the layer has its inputs cached"
+    )]
+    BackwardBeforeForward {
+        /// The operation, e.g. `"Sigmoid.backward"`.
+        op: &'static str,
+    },
+
+    /// A value that must be finite is NaN or infinite.
+    #[error("{op}: {what} is not finite ({value})")]
+    NonFinite {
+        /// The operation.
+        op: &'static str,
+        /// What the value is, e.g. `"the loss"`.
+        what: String,
+        /// The value, as `f64`.
+        value: f64,
+    },
+
+    /// An argument outside its allowed range.
+    #[error("{op}: {detail}")]
+    InvalidArgument {
+        /// The operation.
+        op: &'static str,
+        /// What was expected and what was given.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// A shape error; `detail` should name both shapes.
+    pub(crate) fn shape(op: &'static str, detail: impl Into<String>) -> Self {
+        Error::Shape {
+            op,
+            detail: detail.into(),
+        }
+    }
+
+    /// An invalid-argument error.
+    pub(crate) fn invalid(op: &'static str, detail: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            op,
+            detail: detail.into(),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The book's functions: `sigmoid`, `relu`, `softmax` and `cross_entropy_error`.
+//!
+//! They allocate their result; the layers in [`crate::layers`] compute the
+//! same formulas into buffers they reuse from step to step.
+
+use ndarray::{Array, ArrayBase, ArrayView2, ArrayViewMut2, Axis, Data, Dimension, Ix2, Zip};
+
+use crate::{Error, Float, Labels, Result};
+
+/// The book's `1e-7` inside the logarithm of the cross-entropy error: it keeps
+/// `log(0)` finite, and keeping it makes our losses the book's losses.
+pub const CROSS_ENTROPY_DELTA: f64 = 1e-7;
+
+/// The logistic function of one value, without overflow.
+///
+/// For `x ≥ 0` this is the book's `1 / (1 + exp(-x))`; for `x < 0` the
+/// algebraically equal `exp(x) / (1 + exp(x))`, so that `exp` never sees a
+/// large positive argument. `sigmoid(-1000) == 0` and `sigmoid(1000) == 1`
+/// exactly.
+#[inline]
+pub fn sigmoid_scalar<F: Float>(x: F) -> F {
+    if x >= F::zero() {
+        F::one() / (F::one() + (-x).exp())
+    } else {
+        let z = x.exp();
+        z / (F::one() + z)
+    }
+}
+
+/// The ReLU of one value; NaN stays NaN (it is not clamped to 0).
+#[inline]
+pub fn relu_scalar<F: Float>(x: F) -> F {
+    if x <= F::zero() { F::zero() } else { x }
+}
+
+/// Element-wise logistic function, `1 / (1 + exp(-x))`, of an array of any shape.
+///
+/// ```
+/// use ndarray::array;
+/// let y = nn_core::sigmoid(&array![-1000.0, 0.0, 1000.0]);
+/// assert_eq!(y, array![0.0, 0.5, 1.0]);
+/// ```
+pub fn sigmoid<F: Float, S: Data<Elem = F>, D: Dimension>(x: &ArrayBase<S, D>) -> Array<F, D> {
+    x.mapv(sigmoid_scalar)
+}
+
+/// Element-wise `max(0, x)` of an array of any shape.
+///
+/// ```
+/// use ndarray::array;
+/// assert_eq!(nn_core::relu(&array![-2.0, 0.0, 3.0]), array![0.0, 0.0, 3.0]);
+/// ```
+pub fn relu<F: Float, S: Data<Elem = F>, D: Dimension>(x: &ArrayBase<S, D>) -> Array<F, D> {
+    x.mapv(relu_scalar)
+}
+
+/// Softmax of a vector, or of each row of a matrix.
+///
+/// The maximum of each row is subtracted before `exp`, as in the book, so
+/// logits of ±1000 give exact, finite probabilities.
+///
+/// ```
+/// use ndarray::array;
+/// let p = nn_core::softmax(&array![[1000.0, 1000.0], [0.0, -1000.0]])?;
+/// assert_eq!(p, array![[0.5, 0.5], [1.0, 0.0]]);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// An array of other than one or two dimensions, an empty one, or a row with
+/// NaN or `+inf` (whose probabilities would be NaN).
+pub fn softmax<F: Float, S: Data<Elem = F>, D: Dimension>(
+    x: &ArrayBase<S, D>,
+) -> Result<Array<F, D>> {
+    const OP: &str = "softmax";
+    let mut out = x.to_owned();
+    let shape = x.shape().to_vec();
+    match x.ndim() {
+        1 | 2 => {}
+        n => {
+            return Err(Error::shape(
+                OP,
+                format!("expected a vector or a matrix, got {n} dimensions (x: {shape:?})"),
+            ));
+        }
+    }
+    if x.is_empty() {
+        return Err(Error::Empty { op: OP, shape });
+    }
+    let cols = shape[x.ndim() - 1];
+    let rows = x.len() / cols;
+    let mut as_matrix = out
+        .view_mut()
+        .into_shape_with_order((rows, cols))
+        .map_err(|e| Error::shape(OP, format!("cannot view x {shape:?} as rows: {e}")))?;
+    softmax_rows_in_place(OP, &mut as_matrix)?;
+    Ok(out)
+}
+
+/// Replaces each row of `x` by its softmax. `op` names the caller in errors.
+pub(crate) fn softmax_rows_in_place<F: Float>(
+    op: &'static str,
+    x: &mut ArrayViewMut2<F>,
+) -> Result<()> {
+    for (i, mut row) in x.axis_iter_mut(Axis(0)).enumerate() {
+        let max = row.fold(F::neg_infinity(), |m, &v| if v > m { v } else { m });
+        let mut sum = F::zero();
+        row.map_inplace(|v| {
+            *v = (*v - max).exp();
+            sum += *v;
+        });
+        // A NaN or +inf logit, or a row of only -inf, makes the sum NaN:
+        // one check per row catches all of them.
+        if !(sum.is_finite() && sum > F::zero()) {
+            return Err(Error::NonFinite {
+                op,
+                what: format!("the softmax of row {i} (a logit is NaN or infinite)"),
+                value: sum.to_f64(),
+            });
+        }
+        row.map_inplace(|v| *v /= sum);
+    }
+    Ok(())
+}
+
+/// Writes the softmax of each row of `x` into `out` (same shape, checked by the caller).
+pub(crate) fn softmax_rows_into<F: Float>(
+    op: &'static str,
+    x: ArrayView2<F>,
+    out: &mut ArrayViewMut2<F>,
+) -> Result<()> {
+    Zip::from(&mut *out).and(&x).for_each(|o, &v| *o = v);
+    softmax_rows_in_place(op, out)
+}
+
+/// The book's cross-entropy error: `-Σᵢ log(y[i, tᵢ] + 1e-7) / N`.
+///
+/// `y` holds probabilities, one row per sample (a vector is one sample); `t`
+/// is class indices or one-hot rows of `y`'s shape (see [`Labels`]).
+///
+/// ```
+/// use ndarray::array;
+/// let y = array![[0.1, 0.7, 0.2], [0.5, 0.25, 0.25]];
+/// let loss = nn_core::cross_entropy_error(&y, &[1, 0])?;
+/// let book = -((0.7f64 + 1e-7).ln() + (0.5f64 + 1e-7).ln()) / 2.0;
+/// assert!((loss - book).abs() < 1e-15);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// `y` not one- or two-dimensional or empty, labels that don't fit `y`, or a
+/// loss that is not finite (a NaN in `y`).
+pub fn cross_entropy_error<'t, F, S, D>(
+    y: &ArrayBase<S, D>,
+    t: impl Into<Labels<'t, F>>,
+) -> Result<F>
+where
+    F: Float,
+    S: Data<Elem = F>,
+    D: Dimension,
+{
+    const OP: &str = "cross_entropy_error";
+    let y = as_rows(OP, y)?;
+    let t = t.into();
+    let (rows, classes) = y.dim();
+    t.check(OP, rows, classes)?;
+    let mut total = F::zero();
+    for i in 0..rows {
+        let class = t.class_of(OP, i, classes)?;
+        total += (y[[i, class]] + F::from_f64(CROSS_ENTROPY_DELTA)).ln();
+    }
+    let loss = -total / F::from_f64(rows as f64);
+    finite(OP, "the loss", loss)
+}
+
+/// Views a vector as a one-row matrix and passes a matrix through; refuses
+/// other dimensions and empty arrays.
+pub(crate) fn as_rows<'a, F, S, D>(
+    op: &'static str,
+    x: &'a ArrayBase<S, D>,
+) -> Result<ArrayView2<'a, F>>
+where
+    F: Float,
+    S: Data<Elem = F>,
+    D: Dimension,
+{
+    let view = match x.ndim() {
+        1 => x
+            .view()
+            .into_dimensionality::<ndarray::Ix1>()
+            .map(|v| v.insert_axis(Axis(0))),
+        2 => x.view().into_dimensionality::<Ix2>(),
+        n => {
+            return Err(Error::shape(
+                op,
+                format!(
+                    "expected a vector or a matrix, got {n} dimensions (shape {:?})",
+                    x.shape()
+                ),
+            ));
+        }
+    }
+    .map_err(|e| Error::shape(op, format!("{e} (shape {:?})", x.shape())))?;
+    if view.is_empty() {
+        return Err(Error::Empty {
+            op,
+            shape: x.shape().to_vec(),
+        });
+    }
+    Ok(view)
+}
+
+/// Returns `value` if it is finite, or a [`Error::NonFinite`] naming `what`.
+pub(crate) fn finite<F: Float>(op: &'static str, what: &str, value: F) -> Result<F> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::NonFinite {
+            op,
+            what: what.to_owned(),
+            value: value.to_f64(),
+        })
+    }
+}

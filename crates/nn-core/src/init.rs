@@ -1,0 +1,94 @@
+//! Weight initialisation from a seeded source of normal random numbers.
+
+use ndarray::Array2;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::{Error, Float, Result};
+
+/// A source of standard-normal draws, numpy's `randn` one value at a time.
+///
+/// Every [`rand::Rng`] is one (drawing with `rand_distr::StandardNormal`); a
+/// generator that reproduces numpy's own stream implements it to get the
+/// book's exact initial weights.
+pub trait Randn {
+    /// One draw from N(0, 1).
+    fn randn(&mut self) -> f64;
+}
+
+impl<R: rand::Rng + ?Sized> Randn for R {
+    fn randn(&mut self) -> f64 {
+        StandardNormal.sample(self)
+    }
+}
+
+/// How to fill a weight matrix of shape `(fan_in, fan_out)`.
+///
+/// Draws are taken in row-major order, as numpy's `randn(fan_in, fan_out)`
+/// does, and computed in `f64` before rounding to the layer's float type, as
+/// the book's `(... ).astype('f')` does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Init {
+    /// `scale · randn`: chapter 1 of the book uses `0.01`.
+    Normal {
+        /// The standard deviation.
+        scale: f64,
+    },
+    /// Xavier (Glorot): `randn / √fan_in`, the book's choice from chapter 5 on.
+    Xavier,
+    /// He (Kaiming): `√(2 / fan_in) · randn`, for ReLU layers.
+    He,
+    /// All zeros (the book's biases); draws nothing.
+    Zeros,
+}
+
+impl Init {
+    /// The book's chapter-1 initialisation, `0.01 · randn`.
+    pub const BOOK: Init = Init::Normal { scale: 0.01 };
+
+    /// A `(fan_in, fan_out)` matrix drawn from `rng`.
+    ///
+    /// ```
+    /// use nn_core::Init;
+    /// use rand::SeedableRng;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(1984);
+    /// let w = Init::Xavier.matrix::<f32>(784, 100, &mut rng)?;
+    /// assert_eq!(w.dim(), (784, 100));
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A dimension of zero, or a scale that is negative or not finite.
+    pub fn matrix<F: Float>(
+        &self,
+        fan_in: usize,
+        fan_out: usize,
+        rng: &mut (impl Randn + ?Sized),
+    ) -> Result<Array2<F>> {
+        const OP: &str = "Init.matrix";
+        if fan_in == 0 || fan_out == 0 {
+            return Err(Error::Empty {
+                op: OP,
+                shape: vec![fan_in, fan_out],
+            });
+        }
+        // value = scale · z / divisor reproduces each formula exactly: a
+        // multiplication or division by 1 is exact in floating point.
+        let (scale, divisor) = match *self {
+            Init::Normal { scale } => {
+                if !(scale.is_finite() && scale >= 0.0) {
+                    return Err(Error::invalid(
+                        OP,
+                        format!("scale must be finite and non-negative, got {scale}"),
+                    ));
+                }
+                (scale, 1.0)
+            }
+            Init::Xavier => (1.0, (fan_in as f64).sqrt()),
+            Init::He => ((2.0 / fan_in as f64).sqrt(), 1.0),
+            Init::Zeros => return Ok(Array2::zeros((fan_in, fan_out))),
+        };
+        Ok(Array2::from_shape_simple_fn((fan_in, fan_out), || {
+            F::from_f64(scale * rng.randn() / divisor)
+        }))
+    }
+}

@@ -1,0 +1,126 @@
+//! The two traits of the computational graph: [`Layer`] and [`Loss`].
+
+use ndarray::{Array2, ArrayView2, ArrayViewMutD};
+
+use crate::{Error, Float, Labels, Result};
+
+/// One trainable parameter and its gradient, as the book's `params[i]` and
+/// `grads[i]` side by side.
+///
+/// Both are views of buffers the layer owns, so an optimizer that writes
+/// through `value` updates the layer in place, and `grad` is the buffer that
+/// the layer's last `backward` overwrote.
+#[derive(Debug)]
+pub struct Param<'a, F> {
+    /// The parameter's name within its layer: `"W"` or `"b"`.
+    pub name: &'static str,
+    /// The parameter itself.
+    pub value: ArrayViewMutD<'a, F>,
+    /// Its gradient from the last `backward`. Writable so that gradient
+    /// clipping can scale it in place.
+    pub grad: ArrayViewMutD<'a, F>,
+}
+
+/// A node of the computational graph with an explicit forward and backward
+/// pass, working on batches: one row per sample.
+///
+/// `forward` caches what `backward` needs and returns a view of an output
+/// buffer the layer owns and reuses, so a training step allocates nothing once
+/// the shapes have been seen. `backward` takes the gradient of the loss with
+/// respect to the layer's output, overwrites the gradients of the layer's
+/// parameters in place (the book's `grads[0][...] = dW`), and returns the
+/// gradient with respect to the layer's input.
+pub trait Layer<F: Float> {
+    /// The layer's type name, used in error messages (`"Affine"`).
+    fn name(&self) -> &'static str;
+
+    /// Computes the output for the batch `x` and caches what `backward` needs.
+    ///
+    /// # Errors
+    /// `x` of a shape the layer can't take, or an empty batch.
+    fn forward(&mut self, x: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>>;
+
+    /// Given `dout` = ∂L/∂out for the last `forward`, writes the parameter
+    /// gradients and returns ∂L/∂x.
+    ///
+    /// # Errors
+    /// Called before `forward`, or `dout` not of the last output's shape.
+    fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>>;
+
+    /// Calls `f` once per parameter, in the layer's fixed order (`W`, then
+    /// `b`), stopping at the first error. Layers without parameters call it
+    /// never.
+    ///
+    /// # Errors
+    /// Whatever `f` returns.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        let _ = f;
+        Ok(())
+    }
+}
+
+/// A loss layer: the end of the graph, turning scores and labels into one number.
+pub trait Loss<F: Float> {
+    /// The layer's type name, used in error messages.
+    fn name(&self) -> &'static str;
+
+    /// Returns the mean loss of the batch `x` against the labels `t`, caching
+    /// what `backward` needs.
+    ///
+    /// # Errors
+    /// Shapes that don't fit, labels out of range, an empty batch, or a loss
+    /// that is not finite.
+    fn forward(&mut self, x: ArrayView2<'_, F>, t: Labels<'_, F>) -> Result<F>;
+
+    /// Returns ∂(dout · loss)/∂x for the last `forward` (`dout` is 1 for the
+    /// loss itself).
+    ///
+    /// # Errors
+    /// Called before `forward`, or `dout` not finite.
+    fn backward(&mut self, dout: F) -> Result<ArrayView2<'_, F>>;
+}
+
+/// Gives `buf` the shape `(rows, cols)`, keeping its allocation when it is
+/// large enough (a smaller last batch doesn't reallocate twice per epoch).
+/// The contents are unspecified afterwards; callers overwrite them.
+pub(crate) fn reshape_buffer<F: Float>(buf: &mut Array2<F>, rows: usize, cols: usize) {
+    if buf.dim() == (rows, cols) {
+        return;
+    }
+    let old = std::mem::take(buf);
+    let mut data = match old.into_raw_vec_and_offset() {
+        (data, Some(0) | None) => data,
+        (_, Some(_)) => Vec::new(),
+    };
+    data.clear();
+    data.resize(rows * cols, F::zero());
+    *buf =
+        Array2::from_shape_vec((rows, cols), data).unwrap_or_else(|_| Array2::zeros((rows, cols)));
+}
+
+/// The error for a `backward` whose `dout` does not have the output's shape.
+pub(crate) fn dout_shape_error(
+    op: &'static str,
+    dout: &[usize],
+    expected: (usize, usize),
+) -> Error {
+    Error::shape(
+        op,
+        format!(
+            "dout must have the shape of the last output (dout: {dout:?}, output: [{}, {}])",
+            expected.0, expected.1
+        ),
+    )
+}
+
+/// Refuses an empty batch.
+pub(crate) fn non_empty<F>(op: &'static str, x: &ArrayView2<'_, F>) -> Result<()> {
+    if x.is_empty() {
+        Err(Error::Empty {
+            op,
+            shape: x.shape().to_vec(),
+        })
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! `Affine`: out = x·W + b, the book's fully connected layer.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+
+use crate::layers::matmul::{MatMul, check_weight};
+use crate::{Error, Float, Init, Layer, Param, Randn, Result};
+
+/// Fully connected layer: `out = x·W + b`, with `b` added to every row.
+///
+/// Backward: `dx = dout·Wᵀ`, `dW = xᵀ·dout`, `db` = the column sums of `dout`
+/// (the book's `np.sum(dout, axis=0)`, the Repeat node's backward).
+///
+/// ```
+/// use nn_core::{Affine, Layer};
+/// use ndarray::array;
+/// let mut fc = Affine::new(array![[1.0, 0.0], [0.0, 1.0]], array![10.0, 20.0])?;
+/// let out = fc.forward(array![[1.0, 2.0], [3.0, 4.0]].view())?.to_owned();
+/// assert_eq!(out, array![[11.0, 22.0], [13.0, 24.0]]);
+/// fc.backward(array![[1.0, 1.0], [1.0, 0.0]].view())?;
+/// assert_eq!(fc.db(), array![2.0, 1.0]);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Affine<F: Float> {
+    matmul: MatMul<F>,
+    b: Array1<F>,
+    db: Array1<F>,
+}
+
+impl<F: Float> Affine<F> {
+    /// A layer with weight `w`, `(inputs, outputs)`, and bias `b`, `(outputs,)`.
+    ///
+    /// # Errors
+    /// `w` with a zero dimension, or `b` whose length is not `w`'s column count.
+    pub fn new(w: Array2<F>, b: Array1<F>) -> Result<Self> {
+        const OP: &str = "Affine.new";
+        check_weight(OP, &w)?;
+        if b.len() != w.ncols() {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "b has {} elements but W has {} columns (W: {:?}, b: {:?})",
+                    b.len(),
+                    w.ncols(),
+                    w.shape(),
+                    b.shape()
+                ),
+            ));
+        }
+        Ok(Self {
+            matmul: MatMul::new(w)?,
+            db: Array1::zeros(b.raw_dim()),
+            b,
+        })
+    }
+
+    /// A layer with `W` drawn by `init` from `rng` and `b = 0`, as the book's
+    /// `TwoLayerNet` builds its layers.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        inputs: usize,
+        outputs: usize,
+        init: Init,
+        rng: &mut (impl Randn + ?Sized),
+    ) -> Result<Self> {
+        Self::new(init.matrix(inputs, outputs, rng)?, Array1::zeros(outputs))
+    }
+
+    /// The weight `W`, `(inputs, outputs)`.
+    pub fn w(&self) -> ArrayView2<'_, F> {
+        self.matmul.w()
+    }
+
+    /// The bias `b`, `(outputs,)`.
+    pub fn b(&self) -> ArrayView1<'_, F> {
+        self.b.view()
+    }
+
+    /// `∂L/∂W` from the last `backward`.
+    pub fn dw(&self) -> ArrayView2<'_, F> {
+        self.matmul.dw()
+    }
+
+    /// `∂L/∂b` from the last `backward`.
+    pub fn db(&self) -> ArrayView1<'_, F> {
+        self.db.view()
+    }
+}
+
+impl<F: Float> Layer<F> for Affine<F> {
+    fn name(&self) -> &'static str {
+        "Affine"
+    }
+
+    fn forward(&mut self, x: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
+        self.matmul
+            .forward_impl("Affine.forward", x, Some(self.b.view()))
+    }
+
+    fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
+        let dx = self.matmul.backward_impl("Affine.backward", dout)?;
+        // Column sums accumulated row by row: numpy's order for axis=0 on a
+        // C-ordered array, and no temporary.
+        self.db.fill(F::zero());
+        for row in dout.rows() {
+            Zip::from(&mut self.db).and(&row).for_each(|s, &g| *s += g);
+        }
+        Ok(dx)
+    }
+
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.matmul.visit_weight(f)?;
+        f(Param {
+            name: "b",
+            value: self.b.view_mut().into_dyn(),
+            grad: self.db.view_mut().into_dyn(),
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! The computational graph of chapter 1 of *Deep Learning from Scratch 2*
+//! (밑바닥부터 시작하는 딥러닝 2): layers with an explicit `forward` and
+//! `backward`, on `ndarray`, with every matrix product on BLAS.
+//!
+//! A two-layer net, one training step's forward and backward pass, and a
+//! check of its gradients against central differences:
+//!
+//! ```
+//! use nn_core::{Affine, GradCheck, Init, Sequential, Sigmoid, SoftmaxWithLoss};
+//! use ndarray::array;
+//! use rand::SeedableRng;
+//!
+//! let mut rng = rand::rngs::StdRng::seed_from_u64(1984);
+//! let mut net = Sequential::new(SoftmaxWithLoss::new())
+//!     .with(Affine::init(2, 10, Init::BOOK, &mut rng)?)
+//!     .with(Sigmoid::new())
+//!     .with(Affine::init(10, 3, Init::BOOK, &mut rng)?);
+//!
+//! let x = array![[0.5, -0.2], [0.1, 0.9], [-0.7, 0.3]];
+//! let t = [2, 0, 1]; // class indices; one-hot rows work too
+//! let loss = net.forward(&x, &t)?;
+//! net.backward()?;
+//! println!("loss {loss:.4}");
+//!
+//! // The book's params/grads lists: W1, b1, W2, b2 with their gradients.
+//! net.visit_params(&mut |p| {
+//!     println!("{}: {:?}, |grad| = {:.3e}", p.name, p.value.shape(), p.grad.sum());
+//!     Ok(())
+//! })?;
+//!
+//! let report = GradCheck::default().model(&mut net, x.view(), &t)?;
+//! assert!(report.max_error < 1e-6, "{report}");
+//! # Ok::<(), nn_core::Error>(())
+//! ```
+//!
+//! Everything is generic over the element type ([`Float`]: `f32` or `f64`).
+//! Every mistake a caller can make (mismatched shapes, labels out of range,
+//! `backward` before `forward`, a non-finite loss) is an [`Error`] naming the
+//! layer, the operation and both shapes; none panics.
+//!
+//! The default feature `blas` sends matrix products to OpenBLAS; without it
+//! (`--no-default-features`) ndarray's pure-Rust `matrixmultiply` is used.
+
+#![warn(missing_docs)]
+
+// Links OpenBLAS for ndarray's BLAS calls; exactly one crate may do this.
+#[cfg(feature = "blas")]
+extern crate blas_src;
+
+mod error;
+mod float;
+mod functions;
+pub mod gradcheck;
+mod init;
+mod labels;
+mod layer;
+pub mod layers;
+mod model;
+pub mod nodes;
+
+pub use error::{Error, Result};
+pub use float::Float;
+pub use functions::{
+    CROSS_ENTROPY_DELTA, cross_entropy_error, relu, relu_scalar, sigmoid, sigmoid_scalar, softmax,
+};
+pub use gradcheck::{GradCheck, GradCheckReport, GradEntry};
+pub use init::{Init, Randn};
+pub use labels::Labels;
+pub use layer::{Layer, Loss, Param};
+pub use layers::{Affine, MatMul, Relu, Sigmoid, Softmax, SoftmaxWithLoss};
+pub use model::Sequential;
+pub use nodes::{Repeat, Sum};
+
+/// The `ndarray` this crate is built on, so that users name the same version.
+pub use ndarray;
