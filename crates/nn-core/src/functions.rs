@@ -222,3 +222,99 @@ pub(crate) fn finite<F: Float>(op: &'static str, what: &str, value: F) -> Result
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::message;
+    use ndarray::{Array1, Array2, Array3, array};
+
+    #[test]
+    fn softmax_of_huge_logits_is_exact_and_finite() {
+        let p = softmax(&array![
+            [1000.0, 1000.0, -1000.0],
+            [-1000.0, -1000.0, -1000.0]
+        ])
+        .unwrap();
+        assert_eq!(p.row(0), array![0.5, 0.5, 0.0]);
+        assert_eq!(p.row(1), Array1::from_elem(3, 1.0 / 3.0));
+        let p32 = softmax(&array![1000.0f32, 0.0]).unwrap();
+        assert_eq!(p32, array![1.0f32, 0.0]);
+    }
+
+    #[test]
+    fn softmax_of_a_vector_is_the_softmax_of_one_row() {
+        let x = array![0.3, -1.2, 2.5];
+        let row = softmax(&x.clone().insert_axis(ndarray::Axis(0))).unwrap();
+        assert_eq!(softmax(&x).unwrap(), row.row(0));
+        // Reference: exp(x - max) / sum, written out.
+        let e: Vec<f64> = x.iter().map(|v| (v - 2.5f64).exp()).collect();
+        let s: f64 = e.iter().sum();
+        for (p, e) in softmax(&x).unwrap().iter().zip(&e) {
+            assert!((p - e / s).abs() < 1e-16);
+        }
+    }
+
+    #[test]
+    fn softmax_refuses_what_it_cannot_do() {
+        assert_eq!(
+            message(softmax(&Array3::<f64>::zeros((1, 2, 3)))),
+            "softmax: expected a vector or a matrix, got 3 dimensions (x: [1, 2, 3])"
+        );
+        assert_eq!(
+            message(softmax(&Array2::<f64>::zeros((2, 0)))),
+            "softmax: empty input (shape [2, 0]); at least one sample with at least one feature is needed"
+        );
+        assert_eq!(
+            message(softmax(&array![1.0, f64::NAN])),
+            "softmax: the softmax of row 0 (a logit is NaN or infinite) is not finite (NaN)"
+        );
+        // -inf alone is a legitimate zero probability.
+        assert_eq!(
+            softmax(&array![0.0, f64::NEG_INFINITY]).unwrap(),
+            array![1.0, 0.0]
+        );
+    }
+
+    #[test]
+    fn sigmoid_and_relu_follow_their_formulas() {
+        let x = array![[-3.0f64, -0.5], [0.0, 4.0]];
+        let y = sigmoid(&x);
+        for (&v, &s) in x.iter().zip(&y) {
+            assert!((s - 1.0 / (1.0 + (-v).exp())).abs() < 1e-16);
+        }
+        assert_eq!(relu(&x), array![[0.0, 0.0], [0.0, 4.0]]);
+        assert_eq!(sigmoid(&array![-1000.0f32, 1000.0]), array![0.0f32, 1.0]);
+    }
+
+    #[test]
+    fn cross_entropy_uses_the_books_delta() {
+        // A zero probability gives -log(1e-7), not infinity.
+        let loss = cross_entropy_error(&array![[1.0, 0.0]], &[1]).unwrap();
+        assert_eq!(loss, -(1e-7f64).ln());
+        // A single sample as a vector, with an index.
+        let loss = cross_entropy_error(&array![0.2f32, 0.8], &[1]).unwrap();
+        assert!((loss + (0.8f32 + 1e-7).ln()).abs() < 1e-7);
+    }
+
+    #[test]
+    fn cross_entropy_refuses_bad_labels_and_nan() {
+        let y = array![[0.5, 0.5], [0.1, 0.9]];
+        assert_eq!(
+            message(cross_entropy_error(&y, &[0, 2])),
+            "cross_entropy_error: label 2 at row 1 is out of range for 2 classes"
+        );
+        assert_eq!(
+            message(cross_entropy_error(&y, &[0, 1, 1])),
+            "cross_entropy_error: 3 labels for a batch of 2 rows (t: [3], scores: [2, 2])"
+        );
+        assert_eq!(
+            message(cross_entropy_error(&array![[f64::NAN, 0.5]], &[0])),
+            "cross_entropy_error: the loss is not finite (NaN)"
+        );
+        assert_eq!(
+            message(cross_entropy_error(&Array1::<f64>::zeros(0), &[0])),
+            "cross_entropy_error: empty input (shape [0]); at least one sample with at least one feature is needed"
+        );
+    }
+}

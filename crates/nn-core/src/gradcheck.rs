@@ -113,6 +113,11 @@ impl GradCheck {
     /// Checks a whole model on its loss for the labels `t`: the input and
     /// every parameter of every layer.
     ///
+    /// With [`SoftmaxWithLoss`](crate::SoftmaxWithLoss)'s default (the book's
+    /// `1e-7` inside the logarithm) the loss's derivative differs from the
+    /// book's backward by a relative `~1e-7 / yₜ`; for a check to `1e-6` and
+    /// below, build the model with `SoftmaxWithLoss::with_delta(0.0)`.
+    ///
     /// # Errors
     /// Invalid settings, or an error of the model.
     pub fn model<'t>(
@@ -341,5 +346,87 @@ impl Objective for ModelObjective<'_, '_> {
 
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()> {
         self.model.visit_params(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{message, randn};
+    use crate::{Affine, Float};
+
+    /// Affine whose weight gradient is wrong by a factor of 1.001 in one entry.
+    struct Faulty(Affine<f64>);
+
+    impl Layer<f64> for Faulty {
+        fn name(&self) -> &'static str {
+            "Faulty"
+        }
+        fn forward(&mut self, x: ArrayView2<'_, f64>) -> Result<ArrayView2<'_, f64>> {
+            self.0.forward(x)
+        }
+        fn backward(&mut self, dout: ArrayView2<'_, f64>) -> Result<ArrayView2<'_, f64>> {
+            self.0.backward(dout)
+        }
+        fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()> {
+            let mut k = 0;
+            self.0.visit_params(&mut |mut p| {
+                if k == 0 {
+                    p.grad[[1, 2]] *= 1.001;
+                }
+                k += 1;
+                f(p)
+            })
+        }
+    }
+
+    #[test]
+    fn finds_a_wrong_gradient_and_says_where() {
+        let mut layer = Faulty(Affine::new(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap());
+        let (x, dout) = (randn::<f64>(5, 3, 2), randn::<f64>(5, 4, 3));
+        let report = GradCheck::default()
+            .layer(&mut layer, x.view(), dout.view())
+            .unwrap();
+        assert!(report.max_error > 5e-4, "{report}");
+        assert_eq!(
+            (report.worst.tensor.as_str(), report.worst.index.as_slice()),
+            ("param 0 (W)", &[1, 2][..])
+        );
+        assert!(report.to_string().starts_with("max error "));
+    }
+
+    #[test]
+    fn leaves_the_layer_as_a_plain_step_would() {
+        let mut layer = Affine::new(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap();
+        let w = layer.w().to_owned();
+        let (x, dout) = (randn::<f64>(5, 3, 2), randn::<f64>(5, 4, 3));
+        GradCheck::default()
+            .layer(&mut layer, x.view(), dout.view())
+            .unwrap();
+        assert_eq!(layer.w(), w, "parameters restored exactly");
+        let dw = layer.dw().to_owned();
+        layer.forward(x.view()).unwrap();
+        layer.backward(dout.view()).unwrap();
+        assert_eq!(layer.dw(), dw);
+    }
+
+    #[test]
+    fn refuses_bad_settings_and_mismatched_dout() {
+        let mut layer = Affine::new(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap();
+        let x = randn::<f64>(5, 3, 2);
+        let bad = GradCheck {
+            eps: 0.0,
+            ..GradCheck::default()
+        };
+        assert_eq!(
+            message(bad.layer(&mut layer, x.view(), randn::<f64>(5, 4, 3).view())),
+            "GradCheck: eps must be positive and finite, got 0"
+        );
+        assert_eq!(
+            message(GradCheck::default().layer(&mut layer, x.view(), randn::<f64>(4, 4, 3).view())),
+            "GradCheck.layer: dout must have the shape of Affine's output (dout: [4, 4], output: [5, 4])"
+        );
+        assert_eq!(unravel(7, &[2, 4]), [1, 3]);
+        assert_eq!(f64::DTYPE, "float64");
     }
 }

@@ -92,3 +92,68 @@ impl Init {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::message;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    /// A source that counts: draw k is k, to see the order and the scaling.
+    struct Counter(f64);
+
+    impl Randn for Counter {
+        fn randn(&mut self) -> f64 {
+            self.0 += 1.0;
+            self.0
+        }
+    }
+
+    #[test]
+    fn draws_row_major_and_applies_each_formula_exactly() {
+        let w = Init::Normal { scale: 0.01 }
+            .matrix::<f64>(2, 3, &mut Counter(0.0))
+            .unwrap();
+        assert_eq!(w, ndarray::array![[0.01, 0.02, 0.03], [0.04, 0.05, 0.06]]);
+        let w = Init::Xavier.matrix::<f64>(4, 1, &mut Counter(0.0)).unwrap();
+        assert_eq!(w.column(0).to_vec(), [0.5, 1.0, 1.5, 2.0]);
+        let w = Init::He.matrix::<f32>(8, 1, &mut Counter(0.0)).unwrap();
+        assert_eq!(w[[1, 0]], ((2.0f64 / 8.0).sqrt() * 2.0) as f32);
+        let mut untouched = Counter(0.0);
+        assert!(
+            Init::Zeros
+                .matrix::<f64>(3, 3, &mut untouched)
+                .unwrap()
+                .iter()
+                .all(|&v| v == 0.0)
+        );
+        assert_eq!(untouched.0, 0.0, "zeros draws nothing");
+    }
+
+    #[test]
+    fn seeded_draws_repeat_and_have_the_right_spread() {
+        let a = Init::He
+            .matrix::<f64>(200, 300, &mut StdRng::seed_from_u64(7))
+            .unwrap();
+        let b = Init::He
+            .matrix::<f64>(200, 300, &mut StdRng::seed_from_u64(7))
+            .unwrap();
+        assert_eq!(a, b);
+        let std = (a.mapv(|v| v * v).mean().unwrap()).sqrt();
+        assert!((std - (2.0f64 / 200.0).sqrt()).abs() < 0.002, "{std}");
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        let rng = &mut StdRng::seed_from_u64(0);
+        assert_eq!(
+            message(Init::Normal { scale: -1.0 }.matrix::<f64>(2, 2, rng)),
+            "Init.matrix: scale must be finite and non-negative, got -1"
+        );
+        assert_eq!(
+            message(Init::Xavier.matrix::<f64>(0, 2, rng)),
+            "Init.matrix: empty input (shape [0, 2]); at least one sample with at least one feature is needed"
+        );
+    }
+}

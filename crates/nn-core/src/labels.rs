@@ -181,3 +181,34 @@ macro_rules! one_hot_sample {
 }
 
 one_hot_sample!(f32, f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn every_form_of_label_converts() {
+        let v = vec![1usize, 2];
+        let a = array![1usize, 2];
+        let s: &[usize] = &[1, 2];
+        let forms: [Labels<f64>; 5] = [
+            (&v).into(),
+            (&a).into(),
+            a.view().into(),
+            s.into(),
+            (&[1usize, 2]).into(),
+        ];
+        for t in forms {
+            assert_eq!(t.len(), 2);
+            assert_eq!(t.class_of("t", 1, 3).unwrap(), 2);
+        }
+        let hot = array![[0.0f32, 1.0], [1.0, 0.0]];
+        let t: Labels<f32> = (&hot).into();
+        assert_eq!(t.class_of("t", 0, 2).unwrap(), 1);
+        let one = array![0.0f32, 0.0, 1.0];
+        let t: Labels<f32> = (&one).into();
+        assert_eq!((t.len(), t.class_of("t", 0, 3).unwrap()), (1, 2));
+        assert!(!t.is_empty());
+    }
+}

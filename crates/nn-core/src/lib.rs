@@ -73,3 +73,6 @@ pub use nodes::{Repeat, Sum};
 
 /// The `ndarray` this crate is built on, so that users name the same version.
 pub use ndarray;
+
+#[cfg(test)]
+mod test_util;

@@ -179,3 +179,150 @@ fn run_layers<'l, F: Float>(
     }
     Ok(Some(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{address, message, randn};
+    use crate::{Affine, GradCheck, Init, Relu, Sigmoid, SoftmaxWithLoss};
+    use ndarray::Array2;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn net<F: Float>(seed: u64) -> Sequential<F> {
+        net_with(seed, SoftmaxWithLoss::new())
+    }
+
+    fn net_with<F: Float>(seed: u64, loss: SoftmaxWithLoss<F>) -> Sequential<F> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        Sequential::new(loss)
+            .with(Affine::init(3, 6, Init::Xavier, &mut rng).unwrap())
+            .with(Sigmoid::new())
+            .with(Affine::init(6, 5, Init::He, &mut rng).unwrap())
+            .with(Relu::new())
+            .with(Affine::init(5, 4, Init::Xavier, &mut rng).unwrap())
+    }
+
+    #[test]
+    fn model_gradients_match_central_differences() {
+        // The exact cross-entropy: the book's 1e-7 shifts the loss's derivative
+        // away from its backward (see SoftmaxWithLoss), and sums over the
+        // batch can turn that into relative errors above 1e-6.
+        let mut model = net_with::<f64>(3, SoftmaxWithLoss::with_delta(0.0).unwrap());
+        let x = randn::<f64>(8, 3, 4);
+        let t = [0usize, 1, 2, 3, 3, 2, 1, 0];
+        let report = GradCheck::default()
+            .model(&mut model, x.view(), &t)
+            .unwrap();
+        assert!(report.max_error < 1e-6, "{report}");
+        // Input (24) and W1 b1 W2 b2 W3 b3 (18 + 6 + 30 + 5 + 20 + 4).
+        assert_eq!(report.checked, 24 + 83);
+    }
+
+    #[test]
+    fn params_come_in_layer_order_and_buffers_keep_their_address() {
+        let mut model = net::<f32>(1);
+        let x = randn::<f32>(4, 3, 2);
+        model.forward(&x, &[0, 1, 2, 3]).unwrap();
+        model.backward().unwrap();
+        let mut seen = Vec::new();
+        model
+            .visit_params(&mut |p| {
+                seen.push((p.name, p.value.shape().to_vec(), p.grad.as_ptr() as usize));
+                Ok(())
+            })
+            .unwrap();
+        let names: Vec<_> = seen.iter().map(|(n, s, _)| (*n, s.clone())).collect();
+        assert_eq!(
+            names,
+            [
+                ("W", vec![3, 6]),
+                ("b", vec![6]),
+                ("W", vec![6, 5]),
+                ("b", vec![5]),
+                ("W", vec![5, 4]),
+                ("b", vec![4])
+            ]
+        );
+        assert_eq!(
+            (model.num_params(), model.num_scalars()),
+            (6, 18 + 6 + 30 + 5 + 20 + 4)
+        );
+
+        let scores_at = address(model.predict(&x).unwrap());
+        for _ in 0..3 {
+            model.forward(&x, &[3, 2, 1, 0]).unwrap();
+            model.backward().unwrap();
+        }
+        let mut k = 0;
+        model
+            .visit_params(&mut |p| {
+                assert_eq!(
+                    p.grad.as_ptr() as usize,
+                    seen[k].2,
+                    "gradient {k} was reallocated"
+                );
+                k += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(address(model.predict(&x).unwrap()), scores_at);
+    }
+
+    #[test]
+    fn a_training_step_lowers_the_loss() {
+        let mut model = net::<f64>(5);
+        let x = randn::<f64>(16, 3, 6);
+        // A learnable rule: the class is the column holding the row's maximum.
+        let t: Vec<usize> = x
+            .rows()
+            .into_iter()
+            .map(|r| (0..3).fold(0, |best, j| if r[j] > r[best] { j } else { best }))
+            .collect();
+        let first = model.forward(&x, &t).unwrap();
+        for _ in 0..300 {
+            model.forward(&x, &t).unwrap();
+            model.backward().unwrap();
+            model
+                .visit_params(&mut |mut p| {
+                    p.value.scaled_add(-0.5, &p.grad);
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let last = model.forward(&x, &t).unwrap();
+        assert!(last < 0.5 * first, "{first} -> {last}");
+    }
+
+    #[test]
+    fn errors_name_the_layer_that_refused() {
+        let mut model = net::<f64>(1);
+        assert_eq!(
+            message(model.backward()),
+            "SoftmaxWithLoss.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+        assert_eq!(
+            message(model.forward(&Array2::<f64>::zeros((2, 4)), &[0, 1])),
+            "Affine.forward: x has 4 columns but W has 3 rows (x: [2, 4], W: [3, 6])"
+        );
+        assert_eq!(
+            message(model.forward(&Array2::<f64>::zeros((2, 3)), &[0, 9])),
+            "SoftmaxWithLoss.forward: label 9 at row 1 is out of range for 4 classes"
+        );
+        let mut empty = Sequential::<f64>::new(SoftmaxWithLoss::new());
+        assert_eq!(
+            message(empty.predict(&Array2::<f64>::zeros((2, 3)))),
+            "Sequential.predict: the model has no layers to predict with"
+        );
+        // With no layers the loss sees the input itself.
+        assert!(
+            empty
+                .forward(&Array2::<f64>::zeros((2, 3)), &[0, 1])
+                .is_ok()
+        );
+        assert_eq!(
+            format!("{:?}", net::<f32>(0)),
+            "Sequential { layers: [\"Affine\", \"Sigmoid\", \"Affine\", \"ReLU\", \"Affine\"], loss: \"SoftmaxWithLoss\" }"
+        );
+    }
+}

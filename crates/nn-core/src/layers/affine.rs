@@ -119,3 +119,76 @@ impl<F: Float> Layer<F> for Affine<F> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{assert_gradients, message, randn};
+    use ndarray::array;
+
+    #[test]
+    fn gradients_match_central_differences() {
+        let mut layer = Affine::new(
+            randn::<f64>(4, 6, 1),
+            randn::<f64>(1, 6, 2).row(0).to_owned(),
+        )
+        .unwrap();
+        assert_gradients(&mut layer, randn::<f64>(5, 4, 3).view());
+    }
+
+    #[test]
+    fn adds_the_bias_to_every_row_at_f32() {
+        let mut layer = Affine::<f32>::new(array![[1.0, 2.0]], array![0.5, -0.5]).unwrap();
+        let out = layer
+            .forward(array![[1.0], [2.0], [3.0]].view())
+            .unwrap()
+            .to_owned();
+        assert_eq!(out, array![[1.5, 1.5], [2.5, 3.5], [3.5, 5.5]]);
+        layer
+            .backward(array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]].view())
+            .unwrap();
+        assert_eq!(layer.db(), array![9.0, 12.0]);
+        assert_eq!(layer.dw(), array![[22.0, 28.0]]);
+    }
+
+    #[test]
+    fn params_are_w_then_b_and_updates_reach_the_layer() {
+        let mut layer = Affine::<f64>::new(array![[1.0, 2.0]], array![0.0, 0.0]).unwrap();
+        layer.forward(array![[1.0]].view()).unwrap();
+        layer.backward(array![[1.0, 1.0]].view()).unwrap();
+        let mut names = Vec::new();
+        layer
+            .visit_params(&mut |mut p| {
+                names.push(p.name);
+                let g = p.grad.to_owned();
+                p.value.zip_mut_with(&g, |v, &g| *v -= 0.5 * g);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(names, ["W", "b"]);
+        assert_eq!(layer.w(), array![[0.5, 1.5]]);
+        assert_eq!(layer.b(), array![-0.5, -0.5]);
+    }
+
+    #[test]
+    fn bad_input_is_an_error_naming_layer_and_shapes() {
+        let mut layer = Affine::init(2, 10, Init::BOOK, &mut rand::rng()).unwrap();
+        assert_eq!(
+            message(layer.forward(randn::<f64>(30, 3, 1).view())),
+            "Affine.forward: x has 3 columns but W has 2 rows (x: [30, 3], W: [2, 10])"
+        );
+        assert_eq!(
+            message(layer.backward(randn::<f64>(30, 10, 1).view())),
+            "Affine.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+        layer.forward(randn::<f64>(30, 2, 1).view()).unwrap();
+        assert_eq!(
+            message(layer.backward(randn::<f64>(10, 30, 1).view())),
+            "Affine.backward: dout must have the shape of the last output (dout: [10, 30], output: [30, 10])"
+        );
+        assert_eq!(
+            message(Affine::new(randn::<f64>(2, 10, 1), Array1::zeros(9))),
+            "Affine.new: b has 9 elements but W has 10 columns (W: [2, 10], b: [9])"
+        );
+    }
+}

@@ -174,3 +174,100 @@ impl<F: Float> Layer<F> for MatMul<F> {
         self.visit_weight(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{address, assert_gradients, message, randn};
+
+    #[test]
+    fn gradients_match_central_differences() {
+        let mut layer = MatMul::new(randn::<f64>(4, 6, 1)).unwrap();
+        assert_gradients(&mut layer, randn::<f64>(5, 4, 2).view());
+    }
+
+    #[test]
+    fn f32_agrees_with_f64() {
+        let (x, w, dout) = (
+            randn::<f64>(3, 4, 1),
+            randn::<f64>(4, 2, 2),
+            randn::<f64>(3, 2, 3),
+        );
+        let mut wide = MatMul::new(w.clone()).unwrap();
+        let mut narrow = MatMul::new(w.mapv(|v| v as f32)).unwrap();
+        let out64 = wide.forward(x.view()).unwrap().to_owned();
+        let out32 = narrow
+            .forward(x.mapv(|v| v as f32).view())
+            .unwrap()
+            .to_owned();
+        let dx64 = wide.backward(dout.view()).unwrap().to_owned();
+        let dx32 = narrow
+            .backward(dout.mapv(|v| v as f32).view())
+            .unwrap()
+            .to_owned();
+        for (a, b) in out64
+            .iter()
+            .chain(&dx64)
+            .chain(&wide.dw())
+            .zip(out32.iter().chain(&dx32).chain(&narrow.dw()))
+        {
+            assert!((a - f64::from(*b)).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn backward_overwrites_the_same_buffers_every_step() {
+        let mut layer = MatMul::new(randn::<f64>(3, 2, 1)).unwrap();
+        let x = randn::<f64>(4, 3, 2);
+        layer.forward(x.view()).unwrap();
+        let dx_at = address(layer.backward(randn::<f64>(4, 2, 3).view()).unwrap());
+        let dw_at = address(layer.dw());
+        let first = layer.dw().to_owned();
+        layer.forward(x.view()).unwrap();
+        assert_eq!(
+            address(layer.backward(randn::<f64>(4, 2, 4).view()).unwrap()),
+            dx_at
+        );
+        assert_eq!(address(layer.dw()), dw_at);
+        assert_ne!(
+            layer.dw(),
+            first,
+            "dW is overwritten, not accumulated or kept"
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error_naming_layer_and_shapes() {
+        let mut layer = MatMul::new(randn::<f64>(2, 10, 1)).unwrap();
+        assert_eq!(
+            message(layer.backward(randn::<f64>(1, 10, 2).view())),
+            "MatMul.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+        assert_eq!(
+            message(layer.forward(randn::<f64>(30, 3, 2).view())),
+            "MatMul.forward: x has 3 columns but W has 2 rows (x: [30, 3], W: [2, 10])"
+        );
+        assert_eq!(
+            message(layer.forward(Array2::<f64>::zeros((0, 2)).view())),
+            "MatMul.forward: empty input (shape [0, 2]); at least one sample with at least one feature is needed"
+        );
+        layer.forward(randn::<f64>(30, 2, 2).view()).unwrap();
+        assert_eq!(
+            message(layer.backward(randn::<f64>(30, 9, 2).view())),
+            "MatMul.backward: dout must have the shape of the last output (dout: [30, 9], output: [30, 10])"
+        );
+        assert_eq!(
+            message(MatMul::new(Array2::<f32>::zeros((0, 3)))),
+            "MatMul.new: empty input (shape [0, 3]); at least one sample with at least one feature is needed"
+        );
+    }
+
+    #[test]
+    fn a_transposed_input_view_gives_the_same_product() {
+        let w = randn::<f64>(3, 2, 1);
+        let xt = randn::<f64>(3, 4, 2);
+        let mut layer = MatMul::new(w.clone()).unwrap();
+        let out = layer.forward(xt.t()).unwrap().to_owned();
+        assert!((out - xt.t().dot(&w)).iter().all(|d| d.abs() < 1e-14));
+    }
+}

@@ -65,3 +65,42 @@ impl<F: Float> Layer<F> for Relu<F> {
         Ok(self.dx.view())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{assert_gradients, message, randn};
+    use ndarray::array;
+
+    #[test]
+    fn gradients_match_central_differences() {
+        // Keep every input away from the kink at 0, where the derivative jumps.
+        let x = randn::<f64>(5, 4, 1).mapv(|v| if v.abs() < 0.05 { v + 0.1 } else { v });
+        assert_gradients(&mut Relu::new(), x.view());
+    }
+
+    #[test]
+    fn f32_masks_by_sign_and_keeps_nan() {
+        let mut layer = Relu::<f32>::new();
+        let y = layer
+            .forward(array![[-1.0, 0.0, 2.0, f32::NAN]].view())
+            .unwrap()
+            .to_owned();
+        assert_eq!(&y.as_slice().unwrap()[..3], &[0.0, 0.0, 2.0]);
+        assert!(y[[0, 3]].is_nan(), "a NaN must not be hidden as 0");
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let mut layer = Relu::<f64>::new();
+        assert_eq!(
+            message(layer.backward(Array2::ones((1, 1)).view())),
+            "ReLU.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+        layer.forward(Array2::zeros((1, 1)).view()).unwrap();
+        assert_eq!(
+            message(layer.backward(Array2::ones((2, 1)).view())),
+            "ReLU.backward: dout must have the shape of the last output (dout: [2, 1], output: [1, 1])"
+        );
+    }
+}

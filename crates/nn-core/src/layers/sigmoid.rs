@@ -65,3 +65,55 @@ impl<F: Float> Layer<F> for Sigmoid<F> {
         Ok(self.dx.view())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{assert_gradients, message, randn};
+    use ndarray::array;
+
+    #[test]
+    fn gradients_match_central_differences() {
+        assert_gradients(&mut Sigmoid::new(), (randn::<f64>(5, 4, 1) * 3.0).view());
+    }
+
+    #[test]
+    fn no_overflow_at_extreme_inputs_in_f64_and_f32() {
+        let x = array![[-1e4, -1000.0, -30.0, 0.0, 30.0, 1000.0, 1e4]];
+        let y = Sigmoid::<f64>::new().forward(x.view()).unwrap().to_owned();
+        assert_eq!(y[[0, 1]], 0.0);
+        assert_eq!(y[[0, 5]], 1.0);
+        assert_eq!(y[[0, 3]], 0.5);
+        assert!(y.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
+        // Both branches are accurate: sigmoid(-30) = e^-30 / (1 + e^-30).
+        assert!((y[[0, 2]] - 9.357622968839299e-14).abs() < 1e-27);
+
+        let mut narrow = Sigmoid::<f32>::new();
+        let y32 = narrow
+            .forward(x.mapv(|v| v as f32).view())
+            .unwrap()
+            .to_owned();
+        assert_eq!(y32[[0, 1]], 0.0);
+        assert_eq!(y32[[0, 5]], 1.0);
+        let dx = narrow.backward(Array2::ones((1, 7)).view()).unwrap();
+        assert!(dx.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let mut layer = Sigmoid::<f32>::new();
+        assert_eq!(
+            message(layer.backward(Array2::ones((2, 2)).view())),
+            "Sigmoid.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+        layer.forward(Array2::zeros((2, 3)).view()).unwrap();
+        assert_eq!(
+            message(layer.backward(Array2::ones((2, 2)).view())),
+            "Sigmoid.backward: dout must have the shape of the last output (dout: [2, 2], output: [2, 3])"
+        );
+        assert_eq!(
+            message(layer.forward(Array2::zeros((3, 0)).view())),
+            "Sigmoid.forward: empty input (shape [3, 0]); at least one sample with at least one feature is needed"
+        );
+    }
+}

@@ -76,3 +76,38 @@ impl<F: Float> Layer<F> for Softmax<F> {
         Ok(self.dx.view())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{assert_gradients, message, randn};
+    use ndarray::array;
+
+    #[test]
+    fn gradients_match_central_differences() {
+        assert_gradients(&mut Softmax::new(), randn::<f64>(4, 5, 1).view());
+    }
+
+    #[test]
+    fn rows_sum_to_one_at_f32_even_for_huge_logits() {
+        let mut layer = Softmax::<f32>::new();
+        let y = layer
+            .forward(array![[1000.0, -1000.0, 0.0], [1.0, 2.0, 3.0]].view())
+            .unwrap();
+        assert_eq!(y.row(0), array![1.0, 0.0, 0.0]);
+        assert!((y.row(1).sum() - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn non_finite_logits_are_an_error_and_leave_no_cache() {
+        let mut layer = Softmax::<f64>::new();
+        assert_eq!(
+            message(layer.forward(array![[0.0, 1.0], [f64::NAN, 0.0]].view())),
+            "Softmax.forward: the softmax of row 1 (a logit is NaN or infinite) is not finite (NaN)"
+        );
+        assert_eq!(
+            message(layer.backward(Array2::ones((2, 2)).view())),
+            "Softmax.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+    }
+}

@@ -96,3 +96,62 @@ impl<F: Float> Layer<F> for Repeat<F> {
         Ok(self.dx.view())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{assert_gradients, message, randn};
+
+    #[test]
+    fn the_books_shape_demo_one_by_eight_to_seven_by_eight() {
+        let x = randn::<f64>(1, 8, 1);
+        let mut node = Repeat::new(7).unwrap();
+        let y = node.forward(x.view()).unwrap().to_owned();
+        assert_eq!(y.dim(), (7, 8));
+        assert!(y.rows().into_iter().all(|row| row == x.row(0)));
+        let dy = randn::<f64>(7, 8, 2);
+        let dx = node.backward(dy.view()).unwrap();
+        assert_eq!(dx.dim(), (1, 8));
+        let expected = dy.sum_axis(ndarray::Axis(0));
+        assert!(
+            dx.row(0)
+                .iter()
+                .zip(&expected)
+                .all(|(a, b)| (a - b).abs() < 1e-14)
+        );
+    }
+
+    #[test]
+    fn gradients_match_central_differences() {
+        assert_gradients(&mut Repeat::new(5).unwrap(), randn::<f64>(1, 3, 1).view());
+    }
+
+    #[test]
+    fn f32_repeats_exactly() {
+        let x = randn::<f32>(1, 4, 1);
+        let mut node = Repeat::new(3).unwrap();
+        assert_eq!(node.forward(x.view()).unwrap().row(2), x.row(0));
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert_eq!(
+            message(Repeat::<f64>::new(0)),
+            "Repeat.new: copies must be at least 1, got 0"
+        );
+        let mut node = Repeat::<f64>::new(7).unwrap();
+        assert_eq!(
+            message(node.forward(randn::<f64>(2, 8, 1).view())),
+            "Repeat.forward: x must be a single row (1, D), got [2, 8]"
+        );
+        assert_eq!(
+            message(node.backward(randn::<f64>(7, 8, 1).view())),
+            "Repeat.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+        node.forward(randn::<f64>(1, 8, 1).view()).unwrap();
+        assert_eq!(
+            message(node.backward(randn::<f64>(1, 8, 1).view())),
+            "Repeat.backward: dout must have the shape of the last output (dout: [1, 8], output: [7, 8])"
+        );
+    }
+}

@@ -69,3 +69,56 @@ impl<F: Float> Layer<F> for Sum<F> {
         Ok(self.dx.view())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{assert_gradients, message, randn};
+
+    #[test]
+    fn the_books_shape_demo_seven_by_eight_to_one_by_eight() {
+        let x = randn::<f64>(7, 8, 1);
+        let mut node = Sum::new();
+        let y = node.forward(x.view()).unwrap().to_owned();
+        assert_eq!(y.dim(), (1, 8));
+        let expected = x.sum_axis(ndarray::Axis(0));
+        assert!(
+            y.row(0)
+                .iter()
+                .zip(&expected)
+                .all(|(a, b)| (a - b).abs() < 1e-14)
+        );
+        let dy = randn::<f64>(1, 8, 2);
+        let dx = node.backward(dy.view()).unwrap();
+        assert_eq!(dx.dim(), (7, 8));
+        assert!(dx.rows().into_iter().all(|row| row == dy.row(0)));
+    }
+
+    #[test]
+    fn gradients_match_central_differences() {
+        assert_gradients(&mut Sum::new(), randn::<f64>(6, 3, 1).view());
+    }
+
+    #[test]
+    fn f32_sums_columns() {
+        let x = ndarray::array![[1.0f32, 2.0], [3.0, 4.0]];
+        assert_eq!(
+            Sum::new().forward(x.view()).unwrap(),
+            ndarray::array![[4.0f32, 6.0]]
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let mut node = Sum::<f64>::new();
+        assert_eq!(
+            message(node.backward(randn::<f64>(1, 8, 1).view())),
+            "Sum.backward: called before forward; run forward first so that the layer has its inputs cached"
+        );
+        node.forward(randn::<f64>(7, 8, 1).view()).unwrap();
+        assert_eq!(
+            message(node.backward(randn::<f64>(7, 8, 1).view())),
+            "Sum.backward: dout must have the shape of the last output (dout: [7, 8], output: [1, 8])"
+        );
+    }
+}
