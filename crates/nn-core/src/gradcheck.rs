@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayD, ArrayView2, Dimension, IxDyn};
 
-use crate::{Error, Labels, Layer, Loss, Param, Result, Sequential};
+use crate::{Error, Labels, Layer, Loss, Param, Parameters, Result, Sequential};
 
 /// Settings of a gradient check.
 ///
@@ -368,6 +368,9 @@ mod tests {
         fn backward(&mut self, dout: ArrayView2<'_, f64>) -> Result<ArrayView2<'_, f64>> {
             self.0.backward(dout)
         }
+    }
+
+    impl Parameters<f64> for Faulty {
         fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()> {
             let mut k = 0;
             self.0.visit_params(&mut |mut p| {

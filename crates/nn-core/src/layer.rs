@@ -21,6 +21,45 @@ pub struct Param<'a, F> {
     pub grad: ArrayViewMutD<'a, F>,
 }
 
+/// Anything that hands out parameter/gradient pairs in a fixed order: a
+/// layer, a [`Sequential`](crate::Sequential) model, or a user's own struct
+/// of layers. Optimizers and gradient clipping work on this trait.
+///
+/// The order is the book's `params`/`grads` order and must not change
+/// between calls: optimizers keep per-parameter state by position.
+pub trait Parameters<F: Float> {
+    /// Calls `f` once per parameter, in order, stopping at the first error.
+    /// The default has no parameters.
+    ///
+    /// # Errors
+    /// Whatever `f` returns.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        let _ = f;
+        Ok(())
+    }
+
+    /// The number of parameter arrays (not of scalars).
+    fn num_params(&mut self) -> usize {
+        let mut count = 0;
+        // The closure never fails, so neither does the visit.
+        let _ = self.visit_params(&mut |_| {
+            count += 1;
+            Ok(())
+        });
+        count
+    }
+
+    /// The number of trainable scalars in all parameters.
+    fn num_scalars(&mut self) -> usize {
+        let mut count = 0;
+        let _ = self.visit_params(&mut |p| {
+            count += p.value.len();
+            Ok(())
+        });
+        count
+    }
+}
+
 /// A node of the computational graph with an explicit forward and backward
 /// pass, working on batches: one row per sample.
 ///
@@ -30,7 +69,7 @@ pub struct Param<'a, F> {
 /// respect to the layer's output, overwrites the gradients of the layer's
 /// parameters in place (the book's `grads[0][...] = dW`), and returns the
 /// gradient with respect to the layer's input.
-pub trait Layer<F: Float> {
+pub trait Layer<F: Float>: Parameters<F> {
     /// The layer's type name, used in error messages (`"Affine"`).
     fn name(&self) -> &'static str;
 
@@ -46,17 +85,6 @@ pub trait Layer<F: Float> {
     /// # Errors
     /// Called before `forward`, or `dout` not of the last output's shape.
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>>;
-
-    /// Calls `f` once per parameter, in the layer's fixed order (`W`, then
-    /// `b`), stopping at the first error. Layers without parameters call it
-    /// never.
-    ///
-    /// # Errors
-    /// Whatever `f` returns.
-    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        let _ = f;
-        Ok(())
-    }
 }
 
 /// A loss layer: the end of the graph, turning scores and labels into one number.

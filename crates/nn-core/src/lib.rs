@@ -6,7 +6,7 @@
 //! check of its gradients against central differences:
 //!
 //! ```
-//! use nn_core::{Affine, GradCheck, Init, Sequential, Sigmoid, SoftmaxWithLoss};
+//! use nn_core::{Affine, GradCheck, Init, Parameters, Sequential, Sigmoid, SoftmaxWithLoss};
 //! use ndarray::array;
 //! use rand::SeedableRng;
 //!
@@ -66,7 +66,7 @@ pub use functions::{
 pub use gradcheck::{GradCheck, GradCheckReport, GradEntry};
 pub use init::{Init, Randn};
 pub use labels::Labels;
-pub use layer::{Layer, Loss, Param};
+pub use layer::{Layer, Loss, Param, Parameters};
 pub use layers::{Affine, MatMul, Relu, Sigmoid, Softmax, SoftmaxWithLoss};
 pub use model::Sequential;
 pub use nodes::{Repeat, Sum};

@@ -4,17 +4,17 @@ use std::fmt;
 
 use ndarray::{ArrayView2, AsArray, Ix2};
 
-use crate::{Error, Float, Labels, Layer, Loss, Param, Result};
+use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result};
 
 /// A stack of layers followed by a loss layer.
 ///
 /// `forward` runs the layers in order and then the loss, `backward` runs the
 /// loss's backward and the layers' in reverse, and
-/// [`visit_params`](Self::visit_params) hands out every parameter with its
+/// [`visit_params`](Parameters::visit_params) hands out every parameter with its
 /// gradient in order: the book's `params` and `grads` lists, layer by layer.
 ///
 /// ```
-/// use nn_core::{Affine, Init, Sequential, Sigmoid, SoftmaxWithLoss};
+/// use nn_core::{Affine, Init, Parameters, Sequential, Sigmoid, SoftmaxWithLoss};
 /// use ndarray::array;
 /// use rand::SeedableRng;
 ///
@@ -118,38 +118,16 @@ impl<F: Float> Sequential<F> {
         }
         Ok(dout)
     }
+}
 
-    /// Calls `f` on every parameter and its gradient, in order: the first
-    /// layer's (`W`, then `b`), then the next layer's, and so on.
-    ///
-    /// # Errors
-    /// Whatever `f` returns; the visit stops there.
-    pub fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+impl<F: Float> Parameters<F> for Sequential<F> {
+    /// Every parameter and its gradient, in order: the first layer's (`W`,
+    /// then `b`), then the next layer's, and so on.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         for layer in &mut self.layers {
             layer.visit_params(f)?;
         }
         Ok(())
-    }
-
-    /// The number of parameter arrays (not of scalars).
-    pub fn num_params(&mut self) -> usize {
-        let mut count = 0;
-        // The closure never fails, so neither does the visit.
-        let _ = self.visit_params(&mut |_| {
-            count += 1;
-            Ok(())
-        });
-        count
-    }
-
-    /// The number of trainable scalars in all parameters.
-    pub fn num_scalars(&mut self) -> usize {
-        let mut count = 0;
-        let _ = self.visit_params(&mut |p| {
-            count += p.value.len();
-            Ok(())
-        });
-        count
     }
 }
 
@@ -184,7 +162,7 @@ fn run_layers<'l, F: Float>(
 mod tests {
     use super::*;
     use crate::test_util::{address, message, randn};
-    use crate::{Affine, GradCheck, Init, Relu, Sigmoid, SoftmaxWithLoss};
+    use crate::{Affine, GradCheck, Init, Parameters, Relu, Sigmoid, SoftmaxWithLoss};
     use ndarray::Array2;
     use rand::SeedableRng;
     use rand::rngs::StdRng;

@@ -5,8 +5,8 @@ mod reference;
 
 use ndarray::{Array1, Array2, Ix1, Ix2};
 use nn_core::{
-    Affine, Float, Labels, Layer, MatMul, Relu, Sequential, Sigmoid, Softmax, SoftmaxWithLoss,
-    cross_entropy_error,
+    Affine, Float, Labels, Layer, MatMul, Parameters, Relu, Sequential, Sigmoid, Softmax,
+    SoftmaxWithLoss, cross_entropy_error,
 };
 use reference::{array, assert_close, data::*, scalar};
 

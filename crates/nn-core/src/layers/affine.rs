@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
 use crate::layers::matmul::{MatMul, check_weight};
-use crate::{Error, Float, Init, Layer, Param, Randn, Result};
+use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 
 /// Fully connected layer: `out = x·W + b`, with `b` added to every row.
 ///
@@ -89,6 +89,17 @@ impl<F: Float> Affine<F> {
     }
 }
 
+impl<F: Float> Parameters<F> for Affine<F> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.matmul.visit_weight(f)?;
+        f(Param {
+            name: "b",
+            value: self.b.view_mut().into_dyn(),
+            grad: self.db.view_mut().into_dyn(),
+        })
+    }
+}
+
 impl<F: Float> Layer<F> for Affine<F> {
     fn name(&self) -> &'static str {
         "Affine"
@@ -108,15 +119,6 @@ impl<F: Float> Layer<F> for Affine<F> {
             Zip::from(&mut self.db).and(&row).for_each(|s, &g| *s += g);
         }
         Ok(dx)
-    }
-
-    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.matmul.visit_weight(f)?;
-        f(Param {
-            name: "b",
-            value: self.b.view_mut().into_dyn(),
-            grad: self.db.view_mut().into_dyn(),
-        })
     }
 }
 

@@ -4,7 +4,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Init, Layer, Param, Randn, Result};
+use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 
 /// Matrix product with a weight: `out = x·W`.
 ///
@@ -157,6 +157,12 @@ pub(crate) fn check_weight<F: Float>(op: &'static str, w: &Array2<F>) -> Result<
     }
 }
 
+impl<F: Float> Parameters<F> for MatMul<F> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.visit_weight(f)
+    }
+}
+
 impl<F: Float> Layer<F> for MatMul<F> {
     fn name(&self) -> &'static str {
         "MatMul"
@@ -168,10 +174,6 @@ impl<F: Float> Layer<F> for MatMul<F> {
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
         self.backward_impl("MatMul.backward", dout)
-    }
-
-    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.visit_weight(f)
     }
 }
 

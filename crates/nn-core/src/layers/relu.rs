@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2, Zip};
 
 use crate::functions::relu_scalar;
 use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Result};
+use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Element-wise `out = max(0, x)`.
 ///
@@ -33,6 +33,9 @@ impl<F: Float> Relu<F> {
         Self::default()
     }
 }
+
+/// No parameters.
+impl<F: Float> Parameters<F> for Relu<F> {}
 
 impl<F: Float> Layer<F> for Relu<F> {
     fn name(&self) -> &'static str {

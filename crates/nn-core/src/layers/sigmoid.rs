@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2, Zip};
 
 use crate::functions::sigmoid_scalar;
 use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Result};
+use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Element-wise `out = 1 / (1 + exp(-x))`, computed without overflow (see
 /// [`sigmoid_scalar`](crate::sigmoid_scalar)).
@@ -32,6 +32,9 @@ impl<F: Float> Sigmoid<F> {
         Self::default()
     }
 }
+
+/// No parameters.
+impl<F: Float> Parameters<F> for Sigmoid<F> {}
 
 impl<F: Float> Layer<F> for Sigmoid<F> {
     fn name(&self) -> &'static str {

@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2, Axis, Zip};
 
 use crate::functions::softmax_rows_into;
 use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Result};
+use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Row-wise softmax, `yᵢⱼ = exp(xᵢⱼ − maxⱼ xᵢ) / Σₖ exp(xᵢₖ − maxⱼ xᵢ)`.
 ///
@@ -34,6 +34,9 @@ impl<F: Float> Softmax<F> {
         Self::default()
     }
 }
+
+/// No parameters.
+impl<F: Float> Parameters<F> for Softmax<F> {}
 
 impl<F: Float> Layer<F> for Softmax<F> {
     fn name(&self) -> &'static str {

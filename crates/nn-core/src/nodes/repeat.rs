@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView2, Zip};
 
 use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Result};
+use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Forward: a `(1, D)` row becomes `(N, D)` by repetition (`np.repeat(x, N, axis=0)`).
 /// Backward: the `N` upstream rows are summed back into one, `(1, D)`
@@ -55,6 +55,9 @@ impl<F: Float> Repeat<F> {
         self.copies
     }
 }
+
+/// No parameters.
+impl<F: Float> Parameters<F> for Repeat<F> {}
 
 impl<F: Float> Layer<F> for Repeat<F> {
     fn name(&self) -> &'static str {

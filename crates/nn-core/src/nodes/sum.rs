@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView2, Zip};
 
 use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Result};
+use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Forward: `(N, D)` → `(1, D)`, the column sums (`np.sum(x, axis=0, keepdims=True)`).
 /// Backward: the upstream row is repeated `N` times (`np.repeat(dy, N, axis=0)`).
@@ -34,6 +34,9 @@ impl<F: Float> Sum<F> {
         Self::default()
     }
 }
+
+/// No parameters.
+impl<F: Float> Parameters<F> for Sum<F> {}
 
 impl<F: Float> Layer<F> for Sum<F> {
     fn name(&self) -> &'static str {
