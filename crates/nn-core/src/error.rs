@@ -91,16 +91,17 @@ pub enum Error {
 }
 
 impl Error {
-    /// A shape error; `detail` should name both shapes.
-    pub(crate) fn shape(op: &'static str, detail: impl Into<String>) -> Self {
+    /// A shape error; `detail` should name both shapes. For layers outside
+    /// this crate as much as inside it.
+    pub fn shape(op: &'static str, detail: impl Into<String>) -> Self {
         Error::Shape {
             op,
             detail: detail.into(),
         }
     }
 
-    /// An invalid-argument error.
-    pub(crate) fn invalid(op: &'static str, detail: impl Into<String>) -> Self {
+    /// An invalid-argument error; `detail` should say what was expected and what came.
+    pub fn invalid(op: &'static str, detail: impl Into<String>) -> Self {
         Error::InvalidArgument {
             op,
             detail: detail.into(),

@@ -42,7 +42,7 @@ pub trait Float:
     fn from_f64(value: f64) -> Self;
 
     /// Converts to `f64` exactly.
-    fn to_f64(self) -> f64;
+    fn as_f64(self) -> f64;
 }
 
 impl Float for f32 {
@@ -54,7 +54,7 @@ impl Float for f32 {
     }
 
     #[inline]
-    fn to_f64(self) -> f64 {
+    fn as_f64(self) -> f64 {
         f64::from(self)
     }
 }
@@ -68,7 +68,7 @@ impl Float for f64 {
     }
 
     #[inline]
-    fn to_f64(self) -> f64 {
+    fn as_f64(self) -> f64 {
         self
     }
 }

@@ -115,7 +115,7 @@ pub(crate) fn softmax_rows_in_place<F: Float>(
             return Err(Error::NonFinite {
                 op,
                 what: format!("the softmax of row {i} (a logit is NaN or infinite)"),
-                value: sum.to_f64(),
+                value: sum.as_f64(),
             });
         }
         row.map_inplace(|v| *v /= sum);
@@ -218,7 +218,7 @@ pub(crate) fn finite<F: Float>(op: &'static str, what: &str, value: F) -> Result
         Err(Error::NonFinite {
             op,
             what: what.to_owned(),
-            value: value.to_f64(),
+            value: value.as_f64(),
         })
     }
 }

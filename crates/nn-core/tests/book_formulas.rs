@@ -55,7 +55,7 @@ fn softmax_with_loss<F: Float>(tol: f64) {
     let loss = layer.forward(&a2::<F>(SCORES), LABELS).unwrap();
     assert_close("SoftmaxWithLoss y", layer.probabilities(), SWL_Y, tol);
     assert!(
-        (loss.to_f64() - scalar(SWL_LOSS)).abs() <= tol,
+        (loss.as_f64() - scalar(SWL_LOSS)).abs() <= tol,
         "loss {loss}"
     );
     assert_close(
@@ -74,7 +74,7 @@ fn softmax_with_loss<F: Float>(tol: f64) {
     // One-hot labels give the same numbers.
     let one_hot = a2::<F>(ONE_HOT);
     let loss = layer.forward(&a2::<F>(SCORES), &one_hot).unwrap();
-    assert!((loss.to_f64() - scalar(SWL_LOSS)).abs() <= tol);
+    assert!((loss.as_f64() - scalar(SWL_LOSS)).abs() <= tol);
     assert_close(
         "SoftmaxWithLoss dx (one-hot)",
         layer.backward(F::one()).unwrap(),
@@ -86,11 +86,11 @@ fn softmax_with_loss<F: Float>(tol: f64) {
 fn cross_entropy<F: Float>(tol: f64) {
     let y = a2::<F>(SWL_Y);
     let one_hot = a2::<F>(ONE_HOT);
-    let by_index = cross_entropy_error(&y, LABELS).unwrap().to_f64();
-    let by_row = cross_entropy_error(&y, &one_hot).unwrap().to_f64();
+    let by_index = cross_entropy_error(&y, LABELS).unwrap().as_f64();
+    let by_row = cross_entropy_error(&y, &one_hot).unwrap().as_f64();
     let single = cross_entropy_error(&y.row(1), Labels::one_hot_sample(one_hot.row(1)))
         .unwrap()
-        .to_f64();
+        .as_f64();
     assert!((by_index - scalar(SWL_LOSS)).abs() <= tol, "{by_index}");
     assert!((by_row - scalar(CEE_ONE_HOT)).abs() <= tol, "{by_row}");
     assert!((single - scalar(CEE_SINGLE)).abs() <= tol, "{single}");
@@ -102,7 +102,7 @@ fn two_layer_net<F: Float>(tol: f64) {
         .with(Sigmoid::new())
         .with(Affine::new(a2::<F>(NET_W2), Array1::zeros(3)).unwrap());
     let loss = net.forward(&a2::<F>(NET_X), LABELS).unwrap();
-    assert!((loss.to_f64() - scalar(NET_LOSS)).abs() <= tol, "{loss}");
+    assert!((loss.as_f64() - scalar(NET_LOSS)).abs() <= tol, "{loss}");
     let dx = net.backward().unwrap().to_owned();
     assert_close("net dx", dx.view(), NET_DX, tol);
     let expected = [NET_DW1, NET_DB1, NET_DW2, NET_DB2];

@@ -26,7 +26,7 @@ pub fn assert_close<F: Float, D: Dimension>(
     let expected = array::<f64>(reference);
     assert_eq!(actual.shape(), expected.shape(), "{name}: shape");
     for ((index, &e), &a) in expected.indexed_iter().zip(actual.iter()) {
-        let err = (a.to_f64() - e).abs() / e.abs().max(1.0);
+        let err = (a.as_f64() - e).abs() / e.abs().max(1.0);
         assert!(
             err <= tol,
             "{name}{:?}: {a} vs numpy {e} (error {err:.3e} > {tol:.0e})",

@@ -1,0 +1,57 @@
+//! Gradient clipping by global norm, the book's `clip_grads`.
+
+use ndarray::Zip;
+use nn_core::{Error, Float, Parameters, Result};
+
+/// Scales all gradients together so that their global norm is at most
+/// `max_norm`, and returns the norm before clipping (for logging).
+///
+/// The book's formula: `norm = √(Σ over all gradients of Σ g²)`,
+/// `rate = max_norm / (norm + 1e-6)`, and if `rate < 1` every gradient is
+/// multiplied by `rate` in place.
+///
+/// ```
+/// use nn_core::{Affine, Layer, Parameters};
+/// use ndarray::array;
+/// let mut fc = Affine::new(array![[1.0f64]], array![0.0])?;
+/// fc.forward(array![[3.0]].view())?;
+/// fc.backward(array![[4.0 / 3.0]].view())?; // dW = 4, db = 4/3
+/// let norm = nn_optim::clip_grads(&mut fc, 1.0)?;
+/// assert!((norm - (16.0f64 + 16.0 / 9.0).sqrt()).abs() < 1e-12);
+/// assert!((fc.dw()[[0, 0]].hypot(fc.db()[0]) - 1.0).abs() < 1e-5);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// `max_norm` not positive and finite, or a norm that is not finite (a NaN or
+/// infinite gradient); the gradients are then left as they were.
+pub fn clip_grads<F: Float>(params: &mut dyn Parameters<F>, max_norm: f64) -> Result<f64> {
+    const OP: &str = "clip_grads";
+    if !(max_norm.is_finite() && max_norm > 0.0) {
+        return Err(Error::invalid(
+            OP,
+            format!("max_norm must be positive and finite, got {max_norm}"),
+        ));
+    }
+    let mut sum = F::zero();
+    params.visit_params(&mut |p| {
+        sum += p.grad.iter().fold(F::zero(), |s, &g| s + g * g);
+        Ok(())
+    })?;
+    let norm = sum.sqrt();
+    if !norm.is_finite() {
+        return Err(Error::NonFinite {
+            op: OP,
+            what: "the global norm of the gradients".to_owned(),
+            value: norm.as_f64(),
+        });
+    }
+    let rate = F::from_f64(max_norm) / (norm + F::from_f64(1e-6));
+    if rate < F::one() {
+        params.visit_params(&mut |p| {
+            Zip::from(p.grad).for_each(|g| *g *= rate);
+            Ok(())
+        })?;
+    }
+    Ok(norm.as_f64())
+}
