@@ -88,6 +88,27 @@ pub enum Error {
         /// What was expected and what was given.
         detail: String,
     },
+
+    /// A file that could not be read or written, or whose content is not
+    /// what it should be (a missing array, a wrong shape, corrupt bytes).
+    #[error("{path}: {detail}")]
+    File {
+        /// The file, as given.
+        path: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+
+    /// Training stopped at a step; `source` says why.
+    #[error("training stopped at epoch {epoch}, iteration {iteration}: {source}")]
+    Training {
+        /// The epoch, counted from 1 as the book prints it.
+        epoch: usize,
+        /// The iteration within the epoch, counted from 1.
+        iteration: usize,
+        /// The error of the step.
+        source: Box<Error>,
+    },
 }
 
 impl Error {
@@ -96,6 +117,14 @@ impl Error {
     pub fn shape(op: &'static str, detail: impl Into<String>) -> Self {
         Error::Shape {
             op,
+            detail: detail.into(),
+        }
+    }
+
+    /// A file error; `detail` should say what is wrong, `path` is shown as given.
+    pub fn file(path: impl AsRef<std::path::Path>, detail: impl Into<String>) -> Self {
+        Error::File {
+            path: path.as_ref().display().to_string(),
             detail: detail.into(),
         }
     }

@@ -1,0 +1,409 @@
+//! Saving and loading a model's parameters and a run's state as `.npz`.
+
+use std::any::Any;
+use std::path::Path;
+
+use ndarray::{Array1, ArrayD, IxDyn};
+use nn_core::{Error, Float, Parameters, Result};
+use nn_optim::OptimizerState;
+
+use crate::{GeneratorState, NpyArray, Npz, NumpyState, Record, TrainerState};
+
+/// Converts a float array to the matching `.npy` type.
+pub fn float_array<F: Float>(array: ArrayD<F>) -> NpyArray {
+    let any: Box<dyn Any> = Box::new(array);
+    match any.downcast::<ArrayD<f64>>() {
+        Ok(a) => NpyArray::F64(*a),
+        Err(any) => match any.downcast::<ArrayD<f32>>() {
+            Ok(a) => NpyArray::F32(*a),
+            Err(_) => unreachable!("Float is sealed to f32 and f64"),
+        },
+    }
+}
+
+/// The array as `F`, if it holds `F`.
+pub fn as_float<F: Float>(array: &NpyArray) -> Option<&ArrayD<F>> {
+    match array {
+        NpyArray::F64(a) => (a as &dyn Any).downcast_ref(),
+        NpyArray::F32(a) => (a as &dyn Any).downcast_ref(),
+        _ => None,
+    }
+}
+
+/// Writes every parameter of `model` to an `.npz` file under `names` (in the
+/// model's order: for the book's net `["W1", "b1", "W2", "b2"]`), losslessly
+/// in the model's float type, atomically. `numpy.load` reads it.
+///
+/// # Errors
+/// A name count that differs from the parameter count, or an I/O error.
+pub fn save_params<F: Float>(
+    path: impl AsRef<Path>,
+    model: &mut dyn Parameters<F>,
+    names: &[&str],
+) -> Result<()> {
+    let path = path.as_ref();
+    let mut npz = Npz::new();
+    let mut k = 0;
+    model.visit_params(&mut |p| {
+        if let Some(name) = names.get(k) {
+            npz.insert(*name, float_array(p.value.to_owned()));
+        }
+        k += 1;
+        Ok(())
+    })?;
+    if k != names.len() {
+        return Err(Error::file(
+            path,
+            format!("{} names given for a model of {k} parameters", names.len()),
+        ));
+    }
+    npz.write(path)
+}
+
+/// Reads parameters saved by [`save_params`] into `model`, after checking
+/// every array's name, type and shape against it: the file must hold exactly
+/// `names`, each of the model's float type and its parameter's shape.
+///
+/// # Errors
+/// A missing or damaged file, or a mismatch, named:
+/// `params.npz: W2 has shape [10, 4], the model expects [10, 3]`. The model
+/// is unchanged on error.
+pub fn load_params<F: Float>(
+    path: impl AsRef<Path>,
+    model: &mut dyn Parameters<F>,
+    names: &[&str],
+) -> Result<()> {
+    let path = path.as_ref();
+    let npz = Npz::read(path)?;
+    load_params_from(&npz, path, model, names)
+}
+
+/// As [`load_params`], from arrays already read; `path` names them in messages.
+///
+/// # Errors
+/// As [`load_params`].
+pub fn load_params_from<F: Float>(
+    npz: &Npz,
+    path: &Path,
+    model: &mut dyn Parameters<F>,
+    names: &[&str],
+) -> Result<()> {
+    let fail = |detail: String| Error::file(path, detail);
+    if let Some(extra) = npz.names().find(|n| !names.contains(n)) {
+        return Err(fail(format!(
+            "unexpected array {extra} (the model has {})",
+            names.join(", ")
+        )));
+    }
+    // Check everything before writing anything.
+    let mut arrays = Vec::with_capacity(names.len());
+    let mut k = 0;
+    model.visit_params(&mut |p| {
+        let name = *names.get(k).ok_or_else(|| {
+            fail(format!(
+                "{} names given for a model of more parameters",
+                names.len()
+            ))
+        })?;
+        let array = npz.get(name).ok_or_else(|| {
+            let present: Vec<_> = npz.names().collect();
+            fail(format!(
+                "no array named {name} (the file has {})",
+                present.join(", ")
+            ))
+        })?;
+        let Some(values) = as_float::<F>(array) else {
+            return Err(fail(format!(
+                "{name} has dtype {}, the model expects {}",
+                array.dtype(),
+                F::DTYPE
+            )));
+        };
+        if values.shape() != p.value.shape() {
+            return Err(fail(format!(
+                "{name} has shape {:?}, the model expects {:?}",
+                values.shape(),
+                p.value.shape()
+            )));
+        }
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(fail(format!("{name} holds a non-finite value ({v})")));
+        }
+        arrays.push(values);
+        k += 1;
+        Ok(())
+    })?;
+    if k != names.len() {
+        return Err(fail(format!(
+            "{} names given for a model of {k} parameters",
+            names.len()
+        )));
+    }
+    let mut k = 0;
+    model.visit_params(&mut |mut p| {
+        p.value.assign(arrays[k]);
+        k += 1;
+        Ok(())
+    })
+}
+
+/// Everything besides the parameters that resuming a run needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunState<F> {
+    /// The optimizer's moments, step and learning rate.
+    pub optimizer: OptimizerState<F>,
+    /// The trainer's epoch, data order, pending loss and history.
+    pub trainer: TrainerState,
+    /// The random generator, exactly where it stopped.
+    pub generator: GeneratorState,
+}
+
+fn scalar_u64(v: u64) -> NpyArray {
+    ArrayD::from_elem(IxDyn(&[]), v).into()
+}
+
+fn vector_u64(v: impl Iterator<Item = u64>) -> NpyArray {
+    NpyArray::U64(Array1::from_iter(v).into_dyn())
+}
+
+fn vector_f64(v: Vec<f64>) -> NpyArray {
+    NpyArray::F64(Array1::from(v).into_dyn())
+}
+
+impl<F: Float> RunState<F> {
+    /// The state as named arrays (`optimizer.*`, `trainer.*`, `generator.*`),
+    /// to be written with [`Npz::write`] beside the parameters.
+    pub fn to_npz(&self) -> Npz {
+        let mut npz = Npz::new();
+        let o = &self.optimizer;
+        npz.insert("optimizer.name", bytes(o.optimizer.as_bytes()));
+        npz.insert(
+            "optimizer.learning_rate",
+            ArrayD::from_elem(IxDyn(&[]), o.learning_rate),
+        );
+        npz.insert("optimizer.step", scalar_u64(o.step));
+        for (name, array) in &o.slots {
+            npz.insert(format!("optimizer.{name}"), float_array(array.clone()));
+        }
+        let t = &self.trainer;
+        npz.insert("trainer.epoch", scalar_u64(t.epoch as u64));
+        npz.insert("trainer.iterations", scalar_u64(t.iterations as u64));
+        npz.insert(
+            "trainer.order",
+            vector_u64(t.order.iter().map(|&i| i as u64)),
+        );
+        npz.insert(
+            "trainer.pending_loss",
+            ArrayD::from_elem(IxDyn(&[]), t.pending.0),
+        );
+        npz.insert("trainer.pending_count", scalar_u64(t.pending.1 as u64));
+        npz.insert(
+            "trainer.history_epoch",
+            vector_u64(t.history.iter().map(|r| r.epoch as u64)),
+        );
+        npz.insert(
+            "trainer.history_iteration",
+            vector_u64(t.history.iter().map(|r| r.iteration as u64)),
+        );
+        npz.insert(
+            "trainer.history_loss",
+            vector_f64(t.history.iter().map(|r| r.loss).collect()),
+        );
+        match &self.generator {
+            GeneratorState::Numpy(s) => {
+                npz.insert("generator.kind", bytes(b"numpy"));
+                npz.insert(
+                    "generator.key",
+                    NpyArray::U32(Array1::from(s.key.clone()).into_dyn()),
+                );
+                npz.insert("generator.pos", scalar_u64(s.pos as u64));
+                npz.insert("generator.gauss", vector_f64(s.gauss.into_iter().collect()));
+            }
+            GeneratorState::ChaCha {
+                seed,
+                stream,
+                word_pos,
+            } => {
+                npz.insert("generator.kind", bytes(b"chacha12"));
+                npz.insert("generator.seed", bytes(seed));
+                npz.insert("generator.stream", scalar_u64(*stream));
+                npz.insert(
+                    "generator.word_pos",
+                    vector_u64([(*word_pos >> 64) as u64, *word_pos as u64].into_iter()),
+                );
+            }
+        }
+        npz
+    }
+
+    /// Reads the state back from arrays written by [`to_npz`](Self::to_npz);
+    /// `path` names the file in messages.
+    ///
+    /// # Errors
+    /// A missing array or one of the wrong type or shape, named.
+    pub fn from_npz(npz: &Npz, path: &Path) -> Result<Self> {
+        let r = Reader { npz, path };
+        let name = String::from_utf8(r.bytes("optimizer.name")?)
+            .map_err(|_| Error::file(path, "optimizer.name is not UTF-8"))?;
+        let mut slots = Vec::new();
+        for key in npz.names().filter_map(|n| n.strip_prefix("optimizer.")) {
+            if matches!(key, "name" | "learning_rate" | "step") {
+                continue;
+            }
+            let array = npz
+                .get(&format!("optimizer.{key}"))
+                .and_then(as_float::<F>)
+                .ok_or_else(|| {
+                    Error::file(
+                        path,
+                        format!("optimizer.{key} is not of the model's type {}", F::DTYPE),
+                    )
+                })?;
+            slots.push((key.to_owned(), array.clone()));
+        }
+        let optimizer = OptimizerState {
+            optimizer: name,
+            learning_rate: r.f64_scalar("optimizer.learning_rate")?,
+            step: r.u64_scalar("optimizer.step")?,
+            slots,
+        };
+        let epochs = r.u64_vector("trainer.history_epoch")?;
+        let iterations = r.u64_vector("trainer.history_iteration")?;
+        let losses = r.f64_vector("trainer.history_loss")?;
+        if epochs.len() != losses.len() || iterations.len() != losses.len() {
+            return Err(Error::file(
+                path,
+                "the trainer's history arrays differ in length",
+            ));
+        }
+        let history = epochs
+            .iter()
+            .zip(&iterations)
+            .zip(&losses)
+            .map(|((&e, &i), &loss)| Record {
+                epoch: e as usize,
+                iteration: i as usize,
+                loss,
+            })
+            .collect();
+        let trainer = TrainerState {
+            epoch: r.u64_scalar("trainer.epoch")? as usize,
+            iterations: r.u64_scalar("trainer.iterations")? as usize,
+            order: r
+                .u64_vector("trainer.order")?
+                .into_iter()
+                .map(|i| i as usize)
+                .collect(),
+            pending: (
+                r.f64_scalar("trainer.pending_loss")?,
+                r.u64_scalar("trainer.pending_count")? as usize,
+            ),
+            history,
+        };
+        let generator = match r.bytes("generator.kind")?.as_slice() {
+            b"numpy" => {
+                let key = match npz.get("generator.key") {
+                    Some(NpyArray::U32(a)) if a.ndim() == 1 => a.iter().copied().collect(),
+                    _ => return Err(r.wrong("generator.key", "a uint32 vector")),
+                };
+                let gauss = r.f64_vector("generator.gauss")?;
+                GeneratorState::Numpy(NumpyState {
+                    key,
+                    pos: r.u64_scalar("generator.pos")? as usize,
+                    gauss: gauss.first().copied(),
+                })
+            }
+            b"chacha12" => {
+                let seed: [u8; 32] = r
+                    .bytes("generator.seed")?
+                    .try_into()
+                    .map_err(|_| r.wrong("generator.seed", "32 bytes"))?;
+                let pos = r.u64_vector("generator.word_pos")?;
+                let [high, low] = pos[..] else {
+                    return Err(r.wrong("generator.word_pos", "two uint64 words"));
+                };
+                GeneratorState::ChaCha {
+                    seed,
+                    stream: r.u64_scalar("generator.stream")?,
+                    word_pos: (u128::from(high) << 64) | u128::from(low),
+                }
+            }
+            other => {
+                return Err(Error::file(
+                    path,
+                    format!("unknown generator {:?}", String::from_utf8_lossy(other)),
+                ));
+            }
+        };
+        Ok(Self {
+            optimizer,
+            trainer,
+            generator,
+        })
+    }
+}
+
+fn bytes(b: &[u8]) -> NpyArray {
+    NpyArray::U8(Array1::from(b.to_vec()).into_dyn())
+}
+
+/// Typed access to named arrays with messages naming the file and the array.
+struct Reader<'a> {
+    npz: &'a Npz,
+    path: &'a Path,
+}
+
+impl Reader<'_> {
+    fn wrong(&self, name: &str, expected: &str) -> Error {
+        match self.npz.get(name) {
+            None => Error::file(self.path, format!("no array named {name}")),
+            Some(a) => Error::file(
+                self.path,
+                format!(
+                    "{name} should be {expected}, found {} of shape {:?}",
+                    a.dtype(),
+                    a.shape()
+                ),
+            ),
+        }
+    }
+
+    fn u64_scalar(&self, name: &str) -> Result<u64> {
+        match self.npz.get(name) {
+            Some(NpyArray::U64(a)) if a.ndim() == 0 => {
+                Ok(a.iter().copied().next().unwrap_or_default())
+            }
+            _ => Err(self.wrong(name, "a uint64 scalar")),
+        }
+    }
+
+    fn f64_scalar(&self, name: &str) -> Result<f64> {
+        match self.npz.get(name) {
+            Some(NpyArray::F64(a)) if a.ndim() == 0 => {
+                Ok(a.iter().copied().next().unwrap_or_default())
+            }
+            _ => Err(self.wrong(name, "a float64 scalar")),
+        }
+    }
+
+    fn u64_vector(&self, name: &str) -> Result<Vec<u64>> {
+        match self.npz.get(name) {
+            Some(NpyArray::U64(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
+            _ => Err(self.wrong(name, "a uint64 vector")),
+        }
+    }
+
+    fn f64_vector(&self, name: &str) -> Result<Vec<f64>> {
+        match self.npz.get(name) {
+            Some(NpyArray::F64(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
+            _ => Err(self.wrong(name, "a float64 vector")),
+        }
+    }
+
+    fn bytes(&self, name: &str) -> Result<Vec<u8>> {
+        match self.npz.get(name) {
+            Some(NpyArray::U8(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
+            _ => Err(self.wrong(name, "a uint8 vector")),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Training for [`nn_core`] models, as chapter 1 of *Deep Learning from
+//! Scratch 2* trains its two-layer net: the book's [`Trainer`], numpy's
+//! random numbers ([`NumpyRandom`]) so that runs are the book's runs draw for
+//! draw, the [`Spiral`] data set, and `.npz` checkpoints that `numpy.load`
+//! reads and that resume a run bit for bit.
+//!
+//! This crate is a library of its own, apart from the `nn-examples` binary,
+//! so that a program can train with it without a command-line parser, a
+//! plotting library or fonts.
+//!
+//! The book's data and initial weights from its seed:
+//!
+//! ```
+//! use nn_core::{Init, Randn};
+//! use nn_train::{NumpyRandom, Spiral};
+//!
+//! let mut rng = NumpyRandom::new(1984);                    // np.random.seed(1984)
+//! let (x, t) = Spiral::default().generate(&mut rng)?;      // spiral.load_data()
+//! let w1 = Init::BOOK.matrix::<f64>(2, 10, &mut rng)?;     // 0.01 * np.random.randn(2, 10)
+//! let epoch_order = rng.permutation(300);                  // np.random.permutation(300)
+//! assert_eq!((x.nrows(), t[299], w1.dim(), epoch_order.len()), (300, 2, (2, 10), 300));
+//! # Ok::<(), nn_core::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod checkpoint;
+mod generator;
+mod npy;
+mod npz;
+mod numpy_random;
+mod progress;
+mod spiral;
+mod trainer;
+
+pub use checkpoint::{RunState, as_float, float_array, load_params, load_params_from, save_params};
+pub use generator::{Generator, GeneratorState, Shuffle};
+pub use npy::NpyArray;
+pub use npz::{Npz, write_atomic};
+pub use numpy_random::{NumpyRandom, NumpyState};
+pub use progress::{Bar, PlainLines, Progress, Silent, for_stdout};
+pub use spiral::{Spiral, one_hot};
+pub use trainer::{FitConfig, Record, Trainer, TrainerState, accuracy, predict_classes};
+
+#[cfg(test)]
+#[rustfmt::skip]
+mod test_vectors;
