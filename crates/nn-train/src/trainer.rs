@@ -177,6 +177,17 @@ impl<F: Float> Trainer<F> {
         progress: &mut dyn Progress,
     ) -> Result<()> {
         let iterations = check_fit(x, t, config)?;
+        // One sample through the model: its columns and the class count are
+        // checked before any step rather than somewhere in epoch 37.
+        let classes = self.model.predict(x.slice(s![..1, ..]))?.ncols();
+        if let Some((row, &label)) = t.iter().enumerate().find(|&(_, &label)| label >= classes) {
+            return Err(Error::LabelOutOfRange {
+                op: "Trainer.fit",
+                row,
+                label,
+                classes,
+            });
+        }
         let n = x.nrows();
         if self.state.order.len() != n || self.state.order.iter().any(|&i| i >= n) {
             self.state.order = (0..n).collect();
