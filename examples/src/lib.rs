@@ -1,1 +1,23 @@
-pub fn _x() {}
+//! Chapter 1 of *Deep Learning from Scratch 2*, run: the two-layer net
+//! trained on the spiral data set, number for number as the book's
+//! `ch01/train_custom_loop.py`, with the book's two figures.
+//!
+//! `cargo run --release -p nn-examples` runs it; this library holds what the
+//! binary does, so that tests and other programs can call it:
+//!
+//! ```no_run
+//! let outcome = nn_examples::run::train(&nn_examples::run::TrainConfig::default())?;
+//! assert_eq!(outcome.accuracy, (291, 300));
+//! # Ok::<(), nn_core::Error>(())
+//! ```
+//!
+//! The reusable training pieces (Trainer, numpy's generator, npz files) are in
+//! the `nn-train` crate.
+
+#![warn(missing_docs)]
+
+pub mod net;
+pub mod plot;
+pub mod run;
+
+pub use net::{PARAM_NAMES, two_layer_net};

@@ -150,6 +150,15 @@ pub fn write_atomic(
         .prefix(".tmp-")
         .tempfile_in(dir)
         .map_err(|e| fail("create a temporary file beside it", e))?;
+    // tempfile makes its files private (0600); an output file should be
+    // readable as any other file the user writes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| fail("set the permissions of", e))?;
+    }
     write(tmp.as_file_mut()).map_err(|e| fail("write", e))?;
     tmp.as_file().sync_all().map_err(|e| fail("flush", e))?;
     tmp.persist(path)

@@ -1,0 +1,247 @@
+//! The book's two figures: the loss curve and the decision boundary.
+
+use std::path::Path;
+use std::sync::Once;
+
+use ndarray::Array2;
+use nn_core::{Error, Float, Result, Sequential};
+use nn_train::{Record, predict_classes};
+use plotters::coord::ReverseCoordTranslate;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+/// Image size of both figures, in pixels.
+pub const SIZE: (u32, u32) = (800, 600);
+
+/// matplotlib's first three colours, as the book's figures have them.
+const CLASS_COLORS: [RGBColor; 3] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+];
+
+/// Registers the embedded DejaVu Sans as plotters' "sans-serif", once: no
+/// system fonts or fontconfig are needed.
+fn fonts() -> Result<()> {
+    static ONCE: Once = Once::new();
+    let mut result = Ok(());
+    ONCE.call_once(|| {
+        result = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        )
+        .map_err(|_| Error::invalid("plot", "the embedded DejaVu Sans font did not load"));
+    });
+    result
+}
+
+fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::file(path, format!("cannot draw: {e}"))
+}
+
+/// Writes the loss curve (x: records, y: mean loss), as the book's
+/// `trainer.plot()`, to a PNG; atomically, through a temporary file.
+///
+/// # Errors
+/// No records to plot, or the file cannot be written.
+pub fn loss_curve(path: &Path, history: &[Record], eval_interval: usize) -> Result<()> {
+    fonts()?;
+    if history.is_empty() {
+        return Err(Error::file(
+            path,
+            "no loss records to plot (train for at least one interval)",
+        ));
+    }
+    let max = history.iter().map(|r| r.loss).fold(0.0, f64::max) * 1.05;
+    let n = history.len();
+    render(path, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("training loss", ("sans-serif", 28))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..n.max(2) as f64 - 1.0, 0f64..max.max(1e-3))?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("iterations (x{eval_interval})"))
+            .y_desc("loss")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(("sans-serif", 18))
+            .axis_desc_style(("sans-serif", 20))
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(
+                history.iter().enumerate().map(|(i, r)| (i as f64, r.loss)),
+                CLASS_COLORS[0].stroke_width(2),
+            ))?
+            .label("train")
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], CLASS_COLORS[0].stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 18))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Writes the class regions of `model` over the plane with the samples on
+/// top (o, x and ^ per class, as the book), to a PNG.
+///
+/// Every pixel of the plot is classified, in BLAS batches; with `grid_step`
+/// the coordinates are first snapped to the book's `meshgrid` of that step
+/// (the book uses 0.001), which changes the look, not the cost.
+///
+/// # Errors
+/// A non-positive grid step, a model error, or the file cannot be written.
+pub fn decision_boundary<F: Float>(
+    path: &Path,
+    model: &mut Sequential<F>,
+    x: &Array2<f64>,
+    t: &[usize],
+    grid_step: Option<f64>,
+) -> Result<()> {
+    fonts()?;
+    if let Some(h) = grid_step
+        && !(h.is_finite() && h > 0.0)
+    {
+        return Err(Error::invalid(
+            "decision_boundary",
+            format!("grid_step must be positive, got {h}"),
+        ));
+    }
+    let range = |col: usize| {
+        let (lo, hi) = x
+            .column(col)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        (lo - 0.1)..(hi + 0.1)
+    };
+    let (xr, yr) = (range(0), range(1));
+    let snap = |v: f64, lo: f64| match grid_step {
+        Some(h) => lo + ((v - lo) / h).floor() * h,
+        None => v,
+    };
+
+    let mut failure = None;
+    render(path, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("decision boundary", ("sans-serif", 28))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(70)
+            .build_cartesian_2d(xr.clone(), yr.clone())?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("x₁")
+            .y_desc("x₂")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(("sans-serif", 18))
+            .axis_desc_style(("sans-serif", 20))
+            .draw()?;
+
+        // Classify the centre of every pixel of the plotting area.
+        let area = chart.plotting_area();
+        let (px, py) = area.get_pixel_range();
+        let spec: &Cartesian2d<RangedCoordf64, RangedCoordf64> = area.as_coord_spec();
+        let pixels: Vec<(i32, i32)> = py
+            .clone()
+            .flat_map(|y| px.clone().map(move |x| (x, y)))
+            .collect();
+        let mut grid = Array2::<F>::zeros((pixels.len(), 2));
+        for (row, &(x, y)) in pixels.iter().enumerate() {
+            let (u, v) = spec
+                .reverse_translate((x, y))
+                .unwrap_or((xr.start, yr.start));
+            grid[[row, 0]] = F::from_f64(snap(u, xr.start));
+            grid[[row, 1]] = F::from_f64(snap(v, yr.start));
+        }
+        let classes = match predict_classes(model, grid.view(), 8192) {
+            Ok(c) => c,
+            Err(e) => {
+                failure = Some(e);
+                return Ok(());
+            }
+        };
+        let screen = area.use_screen_coord();
+        for (&pixel, &class) in pixels.iter().zip(&classes) {
+            let color = CLASS_COLORS[class % CLASS_COLORS.len()].mix(0.25);
+            screen.draw_pixel(pixel, &color)?;
+        }
+
+        for (class, &color) in CLASS_COLORS.iter().enumerate() {
+            let points = x
+                .rows()
+                .into_iter()
+                .zip(t)
+                .filter(|(_, c)| **c == class)
+                .map(|(r, _)| (r[0], r[1]));
+            let label = format!("class {class}");
+            match class {
+                0 => chart
+                    .draw_series(points.map(|p| Circle::new(p, 5, color.stroke_width(2))))?
+                    .label(label)
+                    .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.stroke_width(2))),
+                1 => chart
+                    .draw_series(points.map(|p| Cross::new(p, 5, color.stroke_width(2))))?
+                    .label(label)
+                    .legend(move |(x, y)| Cross::new((x + 8, y), 5, color.stroke_width(2))),
+                _ => chart
+                    .draw_series(points.map(|p| TriangleMarker::new(p, 6, color.filled())))?
+                    .label(label)
+                    .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 6, color.filled())),
+            };
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 18))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+        Ok(())
+    })?;
+    failure.map_or(Ok(()), Err)
+}
+
+/// A tick label with one decimal, and no "-0.0".
+fn tick(v: f64) -> String {
+    let v = if v.abs() < 1e-9 { 0.0 } else { v };
+    format!("{v:.1}")
+}
+
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Draws on an in-memory bitmap and writes it as a PNG, atomically.
+fn render(
+    path: &Path,
+    draw: impl FnOnce(DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> DrawResult,
+) -> Result<()> {
+    let (w, h) = SIZE;
+    let mut pixels = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        draw(root.clone()).map_err(|e| plot_error(path, e))?;
+        root.present().map_err(|e| plot_error(path, e))?;
+    }
+    nn_train::write_atomic(path, |file| {
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(std::io::Error::other)?;
+        writer.finish().map_err(std::io::Error::other)
+    })
+}
