@@ -89,7 +89,7 @@ struct TrainArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Snap the decision boundary to a grid of this step, as the book's 0.001 [default: per pixel].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     grid_step: Option<f64>,
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::Record;
 
@@ -72,12 +72,16 @@ impl Bar {
     /// A bar drawn on standard output.
     pub fn stdout() -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:30.cyan/blue} {pos}/{len} iterations | epoch {prefix} | loss {msg} | {per_sec} | {eta} left",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
+        let style = ProgressStyle::with_template(
+            "{bar:30.cyan/blue} {pos}/{len} iterations | epoch {prefix} | loss {msg} | {rate} | {eta} left",
+        )
+        .map(|style| {
+            style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} it/s", state.per_sec());
+            })
+        })
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
         Self { bar, epoch: 0 }
     }
 }
