@@ -43,6 +43,10 @@ pub trait Float:
 
     /// Converts to `f64` exactly.
     fn as_f64(self) -> f64;
+
+    /// Replaces every value by its exponential, vectorised, to about one ulp.
+    #[doc(hidden)]
+    fn exp_in_place(xs: &mut [Self]);
 }
 
 impl Float for f32 {
@@ -57,6 +61,10 @@ impl Float for f32 {
     fn as_f64(self) -> f64 {
         f64::from(self)
     }
+
+    fn exp_in_place(xs: &mut [Self]) {
+        crate::exp::exp_in_place_f32(xs);
+    }
 }
 
 impl Float for f64 {
@@ -70,5 +78,9 @@ impl Float for f64 {
     #[inline]
     fn as_f64(self) -> f64 {
         self
+    }
+
+    fn exp_in_place(xs: &mut [Self]) {
+        crate::exp::exp_in_place_f64(xs);
     }
 }

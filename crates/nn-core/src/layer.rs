@@ -1,6 +1,6 @@
 //! The two traits of the computational graph: [`Layer`] and [`Loss`].
 
-use ndarray::{Array2, ArrayView2, ArrayViewMutD};
+use ndarray::{Array2, ArrayView2, ArrayViewMutD, Zip};
 
 use crate::{Error, Float, Labels, Result};
 
@@ -85,6 +85,18 @@ pub trait Layer<F: Float>: Parameters<F> {
     /// # Errors
     /// Called before `forward`, or `dout` not of the last output's shape.
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>>;
+
+    /// As [`backward`](Self::backward), but only the parameter gradients are
+    /// written: ∂L/∂x is not computed. A model's first layer runs this in a
+    /// training step, since nothing reads the gradient of the data (for a
+    /// two-layer net that is a third of the backward pass's products;
+    /// PyTorch skips it too). The default runs `backward` and drops ∂L/∂x.
+    ///
+    /// # Errors
+    /// As `backward`.
+    fn backward_params_only(&mut self, dout: ArrayView2<'_, F>) -> Result<()> {
+        self.backward(dout).map(|_| ())
+    }
 }
 
 /// A loss layer: the end of the graph, turning scores and labels into one number.
@@ -150,5 +162,40 @@ pub(crate) fn non_empty<F>(op: &'static str, x: &ArrayView2<'_, F>) -> Result<()
         })
     } else {
         Ok(())
+    }
+}
+
+/// `out[i] = f(a[i])` over arrays of one shape: a plain slice loop (which the
+/// compiler vectorises) when both are contiguous, `Zip` otherwise.
+#[inline]
+pub(crate) fn map_into<F: Float>(out: &mut Array2<F>, a: &ArrayView2<'_, F>, f: impl Fn(F) -> F) {
+    match (out.as_slice_mut(), a.as_slice()) {
+        (Some(o), Some(a)) => {
+            for (o, &a) in o.iter_mut().zip(a) {
+                *o = f(a);
+            }
+        }
+        _ => Zip::from(out).and(a).for_each(|o, &a| *o = f(a)),
+    }
+}
+
+/// `out[i] = f(a[i], b[i])`, as [`map_into`].
+#[inline]
+pub(crate) fn map2_into<F: Float>(
+    out: &mut Array2<F>,
+    a: &ArrayView2<'_, F>,
+    b: &ArrayView2<'_, F>,
+    f: impl Fn(F, F) -> F,
+) {
+    match (out.as_slice_mut(), a.as_slice(), b.as_slice()) {
+        (Some(o), Some(a), Some(b)) => {
+            for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
+                *o = f(a, b);
+            }
+        }
+        _ => Zip::from(out)
+            .and(a)
+            .and(b)
+            .for_each(|o, &a, &b| *o = f(a, b)),
     }
 }

@@ -48,6 +48,7 @@
 extern crate blas_src;
 
 mod error;
+mod exp;
 mod float;
 mod functions;
 pub mod gradcheck;

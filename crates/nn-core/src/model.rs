@@ -118,6 +118,24 @@ impl<F: Float> Sequential<F> {
         }
         Ok(dout)
     }
+
+    /// Back-propagates into every parameter's gradient, as
+    /// [`backward`](Self::backward), but skips the gradient of the model's
+    /// input, which a training step never reads: the first layer runs
+    /// [`Layer::backward_params_only`]. The gradients are the same bits.
+    ///
+    /// # Errors
+    /// Called before `forward`.
+    pub fn backward_params(&mut self) -> Result<()> {
+        let mut dout = self.loss.backward(F::one())?;
+        let Some((first, rest)) = self.layers.split_first_mut() else {
+            return Ok(());
+        };
+        for layer in rest.iter_mut().rev() {
+            dout = layer.backward(dout)?;
+        }
+        first.backward_params_only(dout)
+    }
 }
 
 impl<F: Float> Parameters<F> for Sequential<F> {
@@ -245,6 +263,33 @@ mod tests {
             })
             .unwrap();
         assert_eq!(address(model.predict(&x).unwrap()), scores_at);
+    }
+
+    #[test]
+    fn backward_params_gives_the_same_gradients_as_backward() {
+        let x = randn::<f64>(7, 3, 8);
+        let t = [0usize, 1, 2, 3, 0, 1, 2];
+        let grads = |model: &mut Sequential<f64>| {
+            let mut out = Vec::new();
+            model
+                .visit_params(&mut |p| {
+                    out.push(p.grad.to_owned());
+                    Ok(())
+                })
+                .unwrap();
+            out
+        };
+        let (mut full, mut lean) = (net::<f64>(4), net::<f64>(4));
+        full.forward(&x, &t).unwrap();
+        full.backward().unwrap();
+        lean.forward(&x, &t).unwrap();
+        lean.backward_params().unwrap();
+        assert_eq!(grads(&mut full), grads(&mut lean));
+        assert!(
+            Sequential::<f64>::new(SoftmaxWithLoss::new())
+                .backward_params()
+                .is_err()
+        );
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! AdaGrad, the book's `AdaGrad`.
 
-use ndarray::Zip;
 use nn_core::{Float, Parameters, Result};
 
-use crate::optimizer::{common_methods, default_from_config};
+use crate::optimizer::{common_methods, default_from_config, each3};
 use crate::state::{Moments, check_rate};
 use crate::{EPSILON, Optimizer, Update};
 
@@ -55,13 +54,10 @@ impl<F: Float> Optimizer<F> for AdaGrad<F> {
         let lr = F::from_f64(self.config.lr);
         let eps = F::from_f64(EPSILON);
         self.moments.update("AdaGrad.update", params, |p, state| {
-            Zip::from(p.value)
-                .and(&p.grad)
-                .and(&mut state[0])
-                .for_each(|w, &g, h| {
-                    *h += g * g;
-                    *w -= lr * g / (h.sqrt() + eps);
-                });
+            each3(p.value, p.grad.view(), &mut state[0], |w, g, h| {
+                *h += g * g;
+                *w -= lr * g / (h.sqrt() + eps);
+            });
         })
     }
 }

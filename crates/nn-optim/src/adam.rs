@@ -1,9 +1,8 @@
 //! Adam, the book's `Adam`.
 
-use ndarray::Zip;
 use nn_core::{Float, Parameters, Result};
 
-use crate::optimizer::{common_methods, default_from_config};
+use crate::optimizer::{common_methods, default_from_config, each4};
 use crate::state::{Moments, check_rate, check_unit};
 use crate::{EPSILON, Optimizer, Update};
 
@@ -74,15 +73,11 @@ impl<F: Float> Optimizer<F> for Adam<F> {
             let [m, v] = state else {
                 unreachable!("Adam keeps two moments per parameter")
             };
-            Zip::from(p.value)
-                .and(&p.grad)
-                .and(m)
-                .and(v)
-                .for_each(|w, &g, m, v| {
-                    *m += k1 * (g - *m);
-                    *v += k2 * (g * g - *v);
-                    *w -= lr_t * *m / (v.sqrt() + eps);
-                });
+            each4(p.value, p.grad.view(), m, v, |w, g, m, v| {
+                *m += k1 * (g - *m);
+                *v += k2 * (g * g - *v);
+                *w -= lr_t * *m / (v.sqrt() + eps);
+            });
         })
     }
 }

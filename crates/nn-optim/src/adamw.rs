@@ -1,9 +1,8 @@
 //! AdamW: Adam with decoupled weight decay, exactly as PyTorch's `torch.optim.AdamW`.
 
-use ndarray::Zip;
 use nn_core::{Float, Parameters, Result};
 
-use crate::optimizer::{common_methods, default_from_config};
+use crate::optimizer::{common_methods, default_from_config, each4};
 use crate::state::{Moments, check_rate, check_unit};
 use crate::{Optimizer, Update};
 
@@ -97,16 +96,12 @@ impl<F: Float> Optimizer<F> for AdamW<F> {
             let [m, v] = state else {
                 unreachable!("AdamW keeps two moments per parameter")
             };
-            Zip::from(p.value)
-                .and(&p.grad)
-                .and(m)
-                .and(v)
-                .for_each(|w, &g, m, v| {
-                    *w *= decay;
-                    *m += k1 * (g - *m);
-                    *v = *v * b2 + k2 * g * g;
-                    *w -= step_size * (*m / (v.sqrt() / root_bc2 + eps));
-                });
+            each4(p.value, p.grad.view(), m, v, |w, g, m, v| {
+                *w *= decay;
+                *m += k1 * (g - *m);
+                *v = *v * b2 + k2 * g * g;
+                *w -= step_size * (*m / (v.sqrt() / root_bc2 + eps));
+            });
         })
     }
 }

@@ -1,9 +1,8 @@
 //! Momentum SGD, the book's `Momentum`.
 
-use ndarray::Zip;
 use nn_core::{Float, Parameters, Result};
 
-use crate::optimizer::{common_methods, default_from_config};
+use crate::optimizer::{common_methods, default_from_config, each3};
 use crate::state::{Moments, check_rate, check_unit};
 use crate::{Optimizer, Update};
 
@@ -66,14 +65,11 @@ impl<F: Float> Optimizer<F> for Momentum<F> {
         let m = F::from_f64(self.config.momentum);
         let wd = F::from_f64(self.config.weight_decay);
         self.moments.update("Momentum.update", params, |p, state| {
-            Zip::from(p.value)
-                .and(&p.grad)
-                .and(&mut state[0])
-                .for_each(|w, &g, v| {
-                    let g = if wd == F::zero() { g } else { g + wd * *w };
-                    *v = m * *v - lr * g;
-                    *w += *v;
-                });
+            each3(p.value, p.grad.view(), &mut state[0], |w, g, v| {
+                let g = if wd == F::zero() { g } else { g + wd * *w };
+                *v = m * *v - lr * g;
+                *w += *v;
+            });
         })
     }
 }

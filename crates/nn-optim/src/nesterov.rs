@@ -1,9 +1,8 @@
 //! Nesterov's accelerated gradient, the book's `Nesterov`.
 
-use ndarray::Zip;
 use nn_core::{Float, Parameters, Result};
 
-use crate::optimizer::{common_methods, default_from_config};
+use crate::optimizer::{common_methods, default_from_config, each3};
 use crate::state::{Moments, check_rate, check_unit};
 use crate::{Optimizer, Update};
 
@@ -65,14 +64,11 @@ impl<F: Float> Optimizer<F> for Nesterov<F> {
         let (lr_f, m_f) = (F::from_f64(lr), F::from_f64(m));
         let (mm, step) = (F::from_f64(m * m), F::from_f64((1.0 + m) * lr));
         self.moments.update("Nesterov.update", params, |p, state| {
-            Zip::from(p.value)
-                .and(&p.grad)
-                .and(&mut state[0])
-                .for_each(|w, &g, v| {
-                    *v = *v * m_f - lr_f * g;
-                    *w += mm * *v;
-                    *w -= step * g;
-                });
+            each3(p.value, p.grad.view(), &mut state[0], |w, g, v| {
+                *v = *v * m_f - lr_f * g;
+                *w += mm * *v;
+                *w -= step * g;
+            });
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The `Optimizer` trait.
 
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Zip};
 use nn_core::{Float, Parameters, Result};
 
 use crate::{NonFinite, OptimizerState, Update};
@@ -125,3 +126,64 @@ macro_rules! default_from_config {
 }
 
 pub(crate) use default_from_config;
+
+/// `f(w, g)` for each parameter entry and its gradient: a plain slice loop
+/// when both are contiguous (the compiler vectorises it), `Zip` otherwise.
+#[inline]
+pub(crate) fn each2<F: Float>(
+    mut w: ArrayViewMutD<'_, F>,
+    g: ArrayViewD<'_, F>,
+    f: impl Fn(&mut F, F),
+) {
+    match (w.as_slice_mut(), g.as_slice()) {
+        (Some(w), Some(g)) => w.iter_mut().zip(g).for_each(|(w, &g)| f(w, g)),
+        _ => Zip::from(w).and(&g).for_each(|w, &g| f(w, g)),
+    }
+}
+
+/// `f(w, g, s)` with one moment per entry, as [`each2`].
+#[inline]
+pub(crate) fn each3<F: Float>(
+    mut w: ArrayViewMutD<'_, F>,
+    g: ArrayViewD<'_, F>,
+    s: &mut ArrayD<F>,
+    f: impl Fn(&mut F, F, &mut F),
+) {
+    match (w.as_slice_mut(), g.as_slice(), s.as_slice_mut()) {
+        (Some(w), Some(g), Some(s)) => w
+            .iter_mut()
+            .zip(g)
+            .zip(s)
+            .for_each(|((w, &g), s)| f(w, g, s)),
+        _ => Zip::from(w).and(&g).and(s).for_each(|w, &g, s| f(w, g, s)),
+    }
+}
+
+/// `f(w, g, m, v)` with two moments per entry, as [`each2`].
+#[inline]
+pub(crate) fn each4<F: Float>(
+    mut w: ArrayViewMutD<'_, F>,
+    g: ArrayViewD<'_, F>,
+    m: &mut ArrayD<F>,
+    v: &mut ArrayD<F>,
+    f: impl Fn(&mut F, F, &mut F, &mut F),
+) {
+    match (
+        w.as_slice_mut(),
+        g.as_slice(),
+        m.as_slice_mut(),
+        v.as_slice_mut(),
+    ) {
+        (Some(w), Some(g), Some(m), Some(v)) => w
+            .iter_mut()
+            .zip(g)
+            .zip(m)
+            .zip(v)
+            .for_each(|(((w, &g), m), v)| f(w, g, m, v)),
+        _ => Zip::from(w)
+            .and(g)
+            .and(m)
+            .and(v)
+            .for_each(|w, &g, m, v| f(w, g, m, v)),
+    }
+}

@@ -1,9 +1,8 @@
 //! RMSprop, the book's `RMSprop`.
 
-use ndarray::Zip;
 use nn_core::{Float, Parameters, Result};
 
-use crate::optimizer::{common_methods, default_from_config};
+use crate::optimizer::{common_methods, default_from_config, each3};
 use crate::state::{Moments, check_rate, check_unit};
 use crate::{EPSILON, Optimizer, Update};
 
@@ -63,14 +62,11 @@ impl<F: Float> Optimizer<F> for RmsProp<F> {
         let keep = F::from_f64(1.0 - self.config.decay_rate);
         let eps = F::from_f64(EPSILON);
         self.moments.update("RMSprop.update", params, |p, state| {
-            Zip::from(p.value)
-                .and(&p.grad)
-                .and(&mut state[0])
-                .for_each(|w, &g, h| {
-                    *h *= rho;
-                    *h += keep * g * g;
-                    *w -= lr * g / (h.sqrt() + eps);
-                });
+            each3(p.value, p.grad.view(), &mut state[0], |w, g, h| {
+                *h *= rho;
+                *h += keep * g * g;
+                *w -= lr * g / (h.sqrt() + eps);
+            });
         })
     }
 }

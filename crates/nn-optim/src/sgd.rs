@@ -1,9 +1,8 @@
 //! Stochastic gradient descent, the book's `SGD` (가중치 갱신).
 
-use ndarray::Zip;
 use nn_core::{Float, Parameters, Result};
 
-use crate::optimizer::{common_methods, default_from_config};
+use crate::optimizer::{common_methods, default_from_config, each2};
 use crate::state::{Moments, check_rate};
 use crate::{Optimizer, Update};
 
@@ -68,11 +67,10 @@ impl<F: Float> Optimizer<F> for Sgd<F> {
         let lr = F::from_f64(self.config.lr);
         let wd = F::from_f64(self.config.weight_decay);
         self.moments.update("SGD.update", params, |p, _| {
-            let zip = Zip::from(p.value).and(&p.grad);
             if wd == F::zero() {
-                zip.for_each(|w, &g| *w -= lr * g);
+                each2(p.value, p.grad.view(), |w, g| *w -= lr * g);
             } else {
-                zip.for_each(|w, &g| *w -= lr * (g + wd * *w));
+                each2(p.value, p.grad.view(), |w, g| *w -= lr * (g + wd * *w));
             }
         })
     }

@@ -75,13 +75,20 @@ impl NumpyRandom {
     }
 
     fn regenerate(&mut self) {
-        const UPPER: u32 = 0x8000_0000;
-        const LOWER: u32 = 0x7fff_ffff;
-        for i in 0..N {
-            let y = (self.key[i] & UPPER) | (self.key[(i + 1) % N] & LOWER);
-            let mag = if y & 1 == 1 { 0x9908_b0df } else { 0 };
-            self.key[i] = self.key[(i + M) % N] ^ (y >> 1) ^ mag;
+        #[inline(always)]
+        fn twist(current: u32, next: u32, far: u32) -> u32 {
+            let y = (current & 0x8000_0000) | (next & 0x7fff_ffff);
+            far ^ (y >> 1) ^ ((y & 1).wrapping_neg() & 0x9908_b0df)
         }
+        let key = &mut *self.key;
+        // The standard three loops, without a modulo per word.
+        for i in 0..N - M {
+            key[i] = twist(key[i], key[i + 1], key[i + M]);
+        }
+        for i in N - M..N - 1 {
+            key[i] = twist(key[i], key[i + 1], key[i + M - N]);
+        }
+        key[N - 1] = twist(key[N - 1], key[0], key[M - 1]);
         self.pos = 0;
     }
 

@@ -238,7 +238,7 @@ impl<F: Float> Trainer<F> {
                     .model
                     .forward(self.x.slice(s![rows.clone(), ..]), &self.t[rows])
                     .map_err(at)?;
-                self.model.backward().map_err(at)?;
+                self.model.backward_params().map_err(at)?;
                 if let Some(max_norm) = config.max_grad {
                     clip_grads(&mut self.model, max_norm).map_err(at)?;
                 }

@@ -111,14 +111,40 @@ impl<F: Float> Layer<F> for Affine<F> {
     }
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
-        let dx = self.matmul.backward_impl("Affine.backward", dout)?;
-        // Column sums accumulated row by row: numpy's order for axis=0 on a
-        // C-ordered array, and no temporary.
-        self.db.fill(F::zero());
-        for row in dout.rows() {
-            Zip::from(&mut self.db).and(&row).for_each(|s, &g| *s += g);
+        column_sums(&dout, &mut self.db);
+        self.matmul.backward_impl("Affine.backward", dout, true)
+    }
+
+    fn backward_params_only(&mut self, dout: ArrayView2<'_, F>) -> Result<()> {
+        column_sums(&dout, &mut self.db);
+        self.matmul
+            .backward_impl("Affine.backward", dout, false)
+            .map(|_| ())
+    }
+}
+
+/// `db` = the column sums of `dout`, accumulated row by row (numpy's order
+/// for `sum(axis=0)` on a C-ordered array), with no temporary. The caller
+/// checks `dout`'s shape before anything reads `db`.
+fn column_sums<F: Float>(dout: &ArrayView2<'_, F>, db: &mut Array1<F>) {
+    if dout.ncols() != db.len() {
+        // The shape error comes from backward_impl; leave db alone.
+        return;
+    }
+    db.fill(F::zero());
+    match (dout.as_slice(), db.as_slice_mut()) {
+        (Some(rows), Some(sums)) if !sums.is_empty() => {
+            for row in rows.chunks_exact(sums.len()) {
+                for (s, &g) in sums.iter_mut().zip(row) {
+                    *s += g;
+                }
+            }
         }
-        Ok(dx)
+        _ => {
+            for row in dout.rows() {
+                Zip::from(&mut *db).and(&row).for_each(|s, &g| *s += g);
+            }
+        }
     }
 }
 

@@ -114,11 +114,13 @@ impl<F: Float> MatMul<F> {
         Ok(self.out.view())
     }
 
-    /// The backward pass shared with `Affine`: writes `dW`, returns `dx`.
+    /// The backward pass shared with `Affine`: writes `dW` and, when
+    /// `input_grad`, `dx` (the returned view is of `dx`, stale otherwise).
     pub(crate) fn backward_impl(
         &mut self,
         op: &'static str,
         dout: ArrayView2<'_, F>,
+        input_grad: bool,
     ) -> Result<ArrayView2<'_, F>> {
         if !self.ready {
             return Err(Error::BackwardBeforeForward { op });
@@ -126,9 +128,11 @@ impl<F: Float> MatMul<F> {
         if dout.dim() != self.out.dim() {
             return Err(dout_shape_error(op, dout.shape(), self.out.dim()));
         }
-        let (n, d) = self.x.dim();
-        reshape_buffer(&mut self.dx, n, d);
-        general_mat_mul(F::one(), &dout, &self.w.t(), F::zero(), &mut self.dx);
+        if input_grad {
+            let (n, d) = self.x.dim();
+            reshape_buffer(&mut self.dx, n, d);
+            general_mat_mul(F::one(), &dout, &self.w.t(), F::zero(), &mut self.dx);
+        }
         general_mat_mul(F::one(), &self.x.t(), &dout, F::zero(), &mut self.dw);
         Ok(self.dx.view())
     }
@@ -173,7 +177,12 @@ impl<F: Float> Layer<F> for MatMul<F> {
     }
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
-        self.backward_impl("MatMul.backward", dout)
+        self.backward_impl("MatMul.backward", dout, true)
+    }
+
+    fn backward_params_only(&mut self, dout: ArrayView2<'_, F>) -> Result<()> {
+        self.backward_impl("MatMul.backward", dout, false)
+            .map(|_| ())
     }
 }
 
@@ -261,6 +270,26 @@ mod tests {
         assert_eq!(
             message(MatMul::new(Array2::<f32>::zeros((0, 3)))),
             "MatMul.new: empty input (shape [0, 3]); at least one sample with at least one feature is needed"
+        );
+    }
+
+    #[test]
+    fn backward_params_only_writes_the_same_weight_gradient() {
+        let (x, dout) = (randn::<f64>(5, 3, 1), randn::<f64>(5, 4, 2));
+        let mut a = MatMul::new(randn::<f64>(3, 4, 3)).unwrap();
+        let mut b = a.clone();
+        a.forward(x.view()).unwrap();
+        a.backward(dout.view()).unwrap();
+        b.forward(x.view()).unwrap();
+        b.backward_params_only(dout.view()).unwrap();
+        assert_eq!(a.dw(), b.dw());
+        assert_eq!(
+            message(
+                MatMul::<f64>::new(randn(3, 4, 3))
+                    .unwrap()
+                    .backward_params_only(dout.view())
+            ),
+            "MatMul.backward: called before forward; run forward first so that the layer has its inputs cached"
         );
     }
 

@@ -1,9 +1,9 @@
 //! `ReLU`: the rectified linear activation layer.
 
-use ndarray::{Array2, ArrayView2, Zip};
+use ndarray::{Array2, ArrayView2};
 
 use crate::functions::relu_scalar;
-use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
+use crate::layer::{dout_shape_error, map_into, map2_into, non_empty, reshape_buffer};
 use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Element-wise `out = max(0, x)`.
@@ -45,9 +45,7 @@ impl<F: Float> Layer<F> for Relu<F> {
     fn forward(&mut self, x: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
         non_empty("ReLU.forward", &x)?;
         reshape_buffer(&mut self.out, x.nrows(), x.ncols());
-        Zip::from(&mut self.out)
-            .and(&x)
-            .for_each(|o, &v| *o = relu_scalar(v));
+        map_into(&mut self.out, &x, relu_scalar);
         self.ready = true;
         Ok(self.out.view())
     }
@@ -61,10 +59,9 @@ impl<F: Float> Layer<F> for Relu<F> {
             return Err(dout_shape_error(OP, dout.shape(), self.out.dim()));
         }
         reshape_buffer(&mut self.dx, dout.nrows(), dout.ncols());
-        Zip::from(&mut self.dx)
-            .and(&dout)
-            .and(&self.out)
-            .for_each(|d, &g, &y| *d = if y > F::zero() { g } else { F::zero() });
+        map2_into(&mut self.dx, &dout, &self.out.view(), |g, y| {
+            if y > F::zero() { g } else { F::zero() }
+        });
         Ok(self.dx.view())
     }
 }

@@ -1,9 +1,9 @@
 //! `Sigmoid`: the logistic activation layer.
 
-use ndarray::{Array2, ArrayView2, Zip};
+use ndarray::{Array2, ArrayView2};
 
-use crate::functions::sigmoid_scalar;
-use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
+use crate::functions::{sigmoid_scalar, sigmoid_slice};
+use crate::layer::{dout_shape_error, map_into, map2_into, non_empty, reshape_buffer};
 use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Element-wise `out = 1 / (1 + exp(-x))`, computed without overflow (see
@@ -44,9 +44,10 @@ impl<F: Float> Layer<F> for Sigmoid<F> {
     fn forward(&mut self, x: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
         non_empty("Sigmoid.forward", &x)?;
         reshape_buffer(&mut self.out, x.nrows(), x.ncols());
-        Zip::from(&mut self.out)
-            .and(&x)
-            .for_each(|o, &v| *o = sigmoid_scalar(v));
+        match (x.as_slice(), self.out.as_slice_mut()) {
+            (Some(xs), Some(out)) => sigmoid_slice(xs, out),
+            _ => map_into(&mut self.out, &x, sigmoid_scalar),
+        }
         self.ready = true;
         Ok(self.out.view())
     }
@@ -61,10 +62,9 @@ impl<F: Float> Layer<F> for Sigmoid<F> {
         }
         reshape_buffer(&mut self.dx, dout.nrows(), dout.ncols());
         // The book's order of operations: dout * (1 - out) * out.
-        Zip::from(&mut self.dx)
-            .and(&dout)
-            .and(&self.out)
-            .for_each(|d, &g, &y| *d = g * (F::one() - y) * y);
+        map2_into(&mut self.dx, &dout, &self.out.view(), |g, y| {
+            g * (F::one() - y) * y
+        });
         Ok(self.dx.view())
     }
 }
