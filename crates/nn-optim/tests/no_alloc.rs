@@ -76,6 +76,10 @@ fn steady_state_steps_do_not_allocate() {
                     model.backward().unwrap();
                     clip_grads(&mut model, 1.0).unwrap();
                     assert_eq!(optimizer.update(&mut model).unwrap(), Update::Applied);
+                    // The Trainer's step: no input gradient for the first layer.
+                    model.forward(&x, &t).unwrap();
+                    model.backward_params().unwrap();
+                    assert_eq!(optimizer.update(&mut model).unwrap(), Update::Applied);
                 }
             });
             assert_eq!(steps, 0, "{kind}: a training step allocated");
