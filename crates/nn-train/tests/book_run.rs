@@ -60,7 +60,7 @@ fn f64_run_reproduces_the_books_losses_and_accuracy() {
         .zip(LOSSES)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
-    // Measured: 1.1e-15, one ulp, over 3000 steps.
+    // Measured: at most 1e-15 (16 ulps; 74 of 300 identical) after 3000 steps.
     assert!(
         worst < 1e-12,
         "largest loss difference from numpy: {worst:e}"
