@@ -138,19 +138,29 @@ pub(crate) fn reshape_buffer<F: Float>(buf: &mut Array2<F>, rows: usize, cols: u
         Array2::from_shape_vec((rows, cols), data).unwrap_or_else(|_| Array2::zeros((rows, cols)));
 }
 
-/// The error for a `backward` whose `dout` does not have the output's shape.
-pub(crate) fn dout_shape_error(
+/// The checks every `backward` starts with: `forward` has run (`ready`),
+/// and `dout` has the shape of the last output.
+pub(crate) fn check_backward<F>(
     op: &'static str,
-    dout: &[usize],
-    expected: (usize, usize),
-) -> Error {
-    Error::shape(
-        op,
-        format!(
-            "dout must have the shape of the last output (dout: {dout:?}, output: [{}, {}])",
-            expected.0, expected.1
-        ),
-    )
+    ready: bool,
+    dout: &ArrayView2<'_, F>,
+    output: (usize, usize),
+) -> Result<()> {
+    if !ready {
+        return Err(Error::BackwardBeforeForward { op });
+    }
+    if dout.dim() != output {
+        return Err(Error::shape(
+            op,
+            format!(
+                "dout must have the shape of the last output (dout: {:?}, output: [{}, {}])",
+                dout.shape(),
+                output.0,
+                output.1
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses an empty batch.

@@ -3,7 +3,7 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
-use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
+use crate::layer::{check_backward, non_empty, reshape_buffer};
 use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 
 /// Matrix product with a weight: `out = x·W`.
@@ -122,12 +122,7 @@ impl<F: Float> MatMul<F> {
         dout: ArrayView2<'_, F>,
         input_grad: bool,
     ) -> Result<ArrayView2<'_, F>> {
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op });
-        }
-        if dout.dim() != self.out.dim() {
-            return Err(dout_shape_error(op, dout.shape(), self.out.dim()));
-        }
+        check_backward(op, self.ready, &dout, self.out.dim())?;
         if input_grad {
             let (n, d) = self.x.dim();
             reshape_buffer(&mut self.dx, n, d);

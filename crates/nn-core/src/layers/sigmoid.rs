@@ -3,8 +3,8 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::functions::{sigmoid_scalar, sigmoid_slice};
-use crate::layer::{dout_shape_error, map_into, map2_into, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Parameters, Result};
+use crate::layer::{check_backward, map_into, map2_into, non_empty, reshape_buffer};
+use crate::{Float, Layer, Parameters, Result};
 
 /// Element-wise `out = 1 / (1 + exp(-x))`, computed without overflow (see
 /// [`sigmoid_scalar`](crate::sigmoid_scalar)).
@@ -54,12 +54,7 @@ impl<F: Float> Layer<F> for Sigmoid<F> {
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
         const OP: &str = "Sigmoid.backward";
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        }
-        if dout.dim() != self.out.dim() {
-            return Err(dout_shape_error(OP, dout.shape(), self.out.dim()));
-        }
+        check_backward(OP, self.ready, &dout, self.out.dim())?;
         reshape_buffer(&mut self.dx, dout.nrows(), dout.ncols());
         // The book's order of operations: dout * (1 - out) * out.
         map2_into(&mut self.dx, &dout, &self.out.view(), |g, y| {

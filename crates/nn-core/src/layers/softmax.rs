@@ -3,8 +3,8 @@
 use ndarray::{Array2, ArrayView2, Axis, Zip};
 
 use crate::functions::softmax_rows_into;
-use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Parameters, Result};
+use crate::layer::{check_backward, non_empty, reshape_buffer};
+use crate::{Float, Layer, Parameters, Result};
 
 /// Row-wise softmax, `yᵢⱼ = exp(xᵢⱼ − maxⱼ xᵢ) / Σₖ exp(xᵢₖ − maxⱼ xᵢ)`.
 ///
@@ -56,12 +56,7 @@ impl<F: Float> Layer<F> for Softmax<F> {
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
         const OP: &str = "Softmax.backward";
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        }
-        if dout.dim() != self.out.dim() {
-            return Err(dout_shape_error(OP, dout.shape(), self.out.dim()));
-        }
+        check_backward(OP, self.ready, &dout, self.out.dim())?;
         reshape_buffer(&mut self.dx, dout.nrows(), dout.ncols());
         for ((mut dx, g), y) in self
             .dx

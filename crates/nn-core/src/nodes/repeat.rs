@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2, Zip};
 
-use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
+use crate::layer::{check_backward, non_empty, reshape_buffer};
 use crate::{Error, Float, Layer, Parameters, Result};
 
 /// Forward: a `(1, D)` row becomes `(N, D)` by repetition (`np.repeat(x, N, axis=0)`).
@@ -83,12 +83,7 @@ impl<F: Float> Layer<F> for Repeat<F> {
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
         const OP: &str = "Repeat.backward";
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        }
-        if dout.dim() != self.out.dim() {
-            return Err(dout_shape_error(OP, dout.shape(), self.out.dim()));
-        }
+        check_backward(OP, self.ready, &dout, self.out.dim())?;
         reshape_buffer(&mut self.dx, 1, dout.ncols());
         self.dx.fill(F::zero());
         for row in dout.rows() {

@@ -2,8 +2,8 @@
 
 use ndarray::{Array2, ArrayView2, Zip};
 
-use crate::layer::{dout_shape_error, non_empty, reshape_buffer};
-use crate::{Error, Float, Layer, Parameters, Result};
+use crate::layer::{check_backward, non_empty, reshape_buffer};
+use crate::{Float, Layer, Parameters, Result};
 
 /// Forward: `(N, D)` → `(1, D)`, the column sums (`np.sum(x, axis=0, keepdims=True)`).
 /// Backward: the upstream row is repeated `N` times (`np.repeat(dy, N, axis=0)`).
@@ -59,12 +59,7 @@ impl<F: Float> Layer<F> for Sum<F> {
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
         const OP: &str = "Sum.backward";
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        }
-        if dout.dim() != self.out.dim() {
-            return Err(dout_shape_error(OP, dout.shape(), self.out.dim()));
-        }
+        check_backward(OP, self.ready, &dout, self.out.dim())?;
         reshape_buffer(&mut self.dx, self.rows, dout.ncols());
         for mut row in self.dx.rows_mut() {
             row.assign(&dout.row(0));
