@@ -189,32 +189,15 @@ pub fn resume(
     let params = Npz::read(&params_path)?;
     let state = Npz::read(&state_path)?;
     let (dtype, hidden) = saved_shape(&params, &params_path)?;
-    let run_state = |name: &str| -> Result<&NpyArray> {
-        state
-            .get(name)
-            .ok_or_else(|| Error::file(&state_path, format!("no array named {name}")))
-    };
-    let scalar = |name: &str| -> Result<u64> {
-        match run_state(name)? {
-            NpyArray::U64(a) if a.ndim() == 0 => Ok(a.iter().copied().next().unwrap_or_default()),
-            other => Err(Error::file(
-                &state_path,
-                format!("{name} should be a uint64 scalar, found {}", other.dtype()),
-            )),
-        }
-    };
-    let name = match run_state("optimizer.name")? {
-        NpyArray::U8(a) => String::from_utf8_lossy(a.as_slice().unwrap_or_default()).into_owned(),
-        _ => return Err(Error::file(&state_path, "optimizer.name should be text")),
-    };
-    let generator = match run_state("generator.kind")? {
-        NpyArray::U8(a) if a.iter().copied().eq(*b"numpy") => GeneratorKind::Numpy,
+    let fields = state.fields(&state_path);
+    let scalar = |name: &str| fields.u64_scalar(name);
+    let name = String::from_utf8_lossy(&fields.bytes("optimizer.name")?).into_owned();
+    // An unknown kind is refused by RunState::from_npz.
+    let generator = match fields.bytes("generator.kind")?.as_slice() {
+        b"numpy" => GeneratorKind::Numpy,
         _ => GeneratorKind::Std,
     };
-    let max_grad = match run_state("run.max_grad")? {
-        NpyArray::F64(a) => a.iter().copied().next(),
-        _ => return Err(Error::file(&state_path, "run.max_grad should be float64")),
-    };
+    let max_grad = fields.f64_vector("run.max_grad")?.first().copied();
     let saved_epochs = scalar("run.epochs")? as usize;
     let config = TrainConfig {
         epochs: epochs.unwrap_or(saved_epochs),

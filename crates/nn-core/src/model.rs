@@ -80,10 +80,12 @@ impl<F: Float> Sequential<F> {
     where
         F: 'x,
     {
-        run_layers(&mut self.layers, x.into())?.ok_or(Error::invalid(
-            "Sequential.predict",
-            "the model has no layers to predict with",
-        ))
+        run_layers(&mut self.layers, x.into())?.ok_or_else(|| {
+            Error::invalid(
+                "Sequential.predict",
+                "the model has no layers to predict with",
+            )
+        })
     }
 
     /// Runs the layers and the loss; returns the mean loss of the batch.

@@ -242,7 +242,7 @@ impl<F: Float> RunState<F> {
     /// # Errors
     /// A missing array or one of the wrong type or shape, named.
     pub fn from_npz(npz: &Npz, path: &Path) -> Result<Self> {
-        let r = Reader { npz, path };
+        let r = npz.fields(path);
         let name = String::from_utf8(r.bytes("optimizer.name")?)
             .map_err(|_| Error::file(path, "optimizer.name is not UTF-8"))?;
         let mut slots = Vec::new();
@@ -345,65 +345,4 @@ impl<F: Float> RunState<F> {
 
 fn bytes(b: &[u8]) -> NpyArray {
     NpyArray::U8(Array1::from(b.to_vec()).into_dyn())
-}
-
-/// Typed access to named arrays with messages naming the file and the array.
-struct Reader<'a> {
-    npz: &'a Npz,
-    path: &'a Path,
-}
-
-impl Reader<'_> {
-    fn wrong(&self, name: &str, expected: &str) -> Error {
-        match self.npz.get(name) {
-            None => Error::file(self.path, format!("no array named {name}")),
-            Some(a) => Error::file(
-                self.path,
-                format!(
-                    "{name} should be {expected}, found {} of shape {:?}",
-                    a.dtype(),
-                    a.shape()
-                ),
-            ),
-        }
-    }
-
-    fn u64_scalar(&self, name: &str) -> Result<u64> {
-        match self.npz.get(name) {
-            Some(NpyArray::U64(a)) if a.ndim() == 0 => {
-                Ok(a.iter().copied().next().unwrap_or_default())
-            }
-            _ => Err(self.wrong(name, "a uint64 scalar")),
-        }
-    }
-
-    fn f64_scalar(&self, name: &str) -> Result<f64> {
-        match self.npz.get(name) {
-            Some(NpyArray::F64(a)) if a.ndim() == 0 => {
-                Ok(a.iter().copied().next().unwrap_or_default())
-            }
-            _ => Err(self.wrong(name, "a float64 scalar")),
-        }
-    }
-
-    fn u64_vector(&self, name: &str) -> Result<Vec<u64>> {
-        match self.npz.get(name) {
-            Some(NpyArray::U64(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
-            _ => Err(self.wrong(name, "a uint64 vector")),
-        }
-    }
-
-    fn f64_vector(&self, name: &str) -> Result<Vec<f64>> {
-        match self.npz.get(name) {
-            Some(NpyArray::F64(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
-            _ => Err(self.wrong(name, "a float64 vector")),
-        }
-    }
-
-    fn bytes(&self, name: &str) -> Result<Vec<u8>> {
-        match self.npz.get(name) {
-            Some(NpyArray::U8(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
-            _ => Err(self.wrong(name, "a uint8 vector")),
-        }
-    }
 }

@@ -36,7 +36,7 @@ mod trainer;
 pub use checkpoint::{RunState, as_float, float_array, load_params, load_params_from, save_params};
 pub use generator::{Generator, GeneratorState, Shuffle};
 pub use npy::NpyArray;
-pub use npz::{Npz, write_atomic};
+pub use npz::{Npz, NpzFields, write_atomic};
 pub use numpy_random::{NumpyRandom, NumpyState};
 pub use progress::{Bar, PlainLines, Progress, Silent, for_stdout};
 pub use spiral::{Spiral, one_hot};

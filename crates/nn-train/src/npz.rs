@@ -55,6 +55,11 @@ impl Npz {
         self.entries.iter().map(|(n, _)| n.as_str())
     }
 
+    /// Typed access to the arrays; `path` names the file in errors.
+    pub fn fields<'a>(&'a self, path: &'a Path) -> NpzFields<'a> {
+        NpzFields { npz: self, path }
+    }
+
     /// Reads an `.npz` file.
     ///
     /// # Errors
@@ -128,6 +133,90 @@ impl Npz {
             zip.finish().map_err(std::io::Error::other)?;
             Ok(())
         })
+    }
+}
+
+/// Typed access to the arrays of an [`Npz`], with errors that name the file
+/// and the array: `state.npz: run.seed should be a uint64 scalar, found float64 of shape []`.
+#[derive(Debug, Clone, Copy)]
+pub struct NpzFields<'a> {
+    npz: &'a Npz,
+    path: &'a Path,
+}
+
+impl NpzFields<'_> {
+    /// The error for `name` missing or not being `expected`.
+    pub fn wrong(&self, name: &str, expected: &str) -> Error {
+        match self.npz.get(name) {
+            None => Error::file(self.path, format!("no array named {name}")),
+            Some(a) => Error::file(
+                self.path,
+                format!(
+                    "{name} should be {expected}, found {} of shape {:?}",
+                    a.dtype(),
+                    a.shape()
+                ),
+            ),
+        }
+    }
+
+    /// A `uint64` scalar.
+    ///
+    /// # Errors
+    /// A missing array, or one of another type or rank.
+    pub fn u64_scalar(&self, name: &str) -> Result<u64> {
+        match self.npz.get(name) {
+            Some(NpyArray::U64(a)) if a.ndim() == 0 => {
+                Ok(a.iter().copied().next().unwrap_or_default())
+            }
+            _ => Err(self.wrong(name, "a uint64 scalar")),
+        }
+    }
+
+    /// A `float64` scalar.
+    ///
+    /// # Errors
+    /// A missing array, or one of another type or rank.
+    pub fn f64_scalar(&self, name: &str) -> Result<f64> {
+        match self.npz.get(name) {
+            Some(NpyArray::F64(a)) if a.ndim() == 0 => {
+                Ok(a.iter().copied().next().unwrap_or_default())
+            }
+            _ => Err(self.wrong(name, "a float64 scalar")),
+        }
+    }
+
+    /// A `uint64` vector.
+    ///
+    /// # Errors
+    /// A missing array, or one of another type or rank.
+    pub fn u64_vector(&self, name: &str) -> Result<Vec<u64>> {
+        match self.npz.get(name) {
+            Some(NpyArray::U64(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
+            _ => Err(self.wrong(name, "a uint64 vector")),
+        }
+    }
+
+    /// A `float64` vector.
+    ///
+    /// # Errors
+    /// A missing array, or one of another type or rank.
+    pub fn f64_vector(&self, name: &str) -> Result<Vec<f64>> {
+        match self.npz.get(name) {
+            Some(NpyArray::F64(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
+            _ => Err(self.wrong(name, "a float64 vector")),
+        }
+    }
+
+    /// A `uint8` vector (how text is stored).
+    ///
+    /// # Errors
+    /// A missing array, or one of another type or rank.
+    pub fn bytes(&self, name: &str) -> Result<Vec<u8>> {
+        match self.npz.get(name) {
+            Some(NpyArray::U8(a)) if a.ndim() == 1 => Ok(a.iter().copied().collect()),
+            _ => Err(self.wrong(name, "a uint8 vector")),
+        }
     }
 }
 

@@ -111,26 +111,23 @@ impl<F: Float> Layer<F> for Affine<F> {
     }
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
+        // backward_impl checks dout before anything is written.
+        let dx = self.matmul.backward_impl("Affine.backward", dout, true)?;
         column_sums(&dout, &mut self.db);
-        self.matmul.backward_impl("Affine.backward", dout, true)
+        Ok(dx)
     }
 
     fn backward_params_only(&mut self, dout: ArrayView2<'_, F>) -> Result<()> {
+        self.matmul.backward_impl("Affine.backward", dout, false)?;
         column_sums(&dout, &mut self.db);
-        self.matmul
-            .backward_impl("Affine.backward", dout, false)
-            .map(|_| ())
+        Ok(())
     }
 }
 
 /// `db` = the column sums of `dout`, accumulated row by row (numpy's order
 /// for `sum(axis=0)` on a C-ordered array), with no temporary. The caller
-/// checks `dout`'s shape before anything reads `db`.
+/// has checked that `dout` has `db.len()` columns.
 fn column_sums<F: Float>(dout: &ArrayView2<'_, F>, db: &mut Array1<F>) {
-    if dout.ncols() != db.len() {
-        // The shape error comes from backward_impl; leave db alone.
-        return;
-    }
     db.fill(F::zero());
     match (dout.as_slice(), db.as_slice_mut()) {
         (Some(rows), Some(sums)) if !sums.is_empty() => {
@@ -210,10 +207,15 @@ mod tests {
             "Affine.backward: called before forward; run forward first so that the layer has its inputs cached"
         );
         layer.forward(randn::<f64>(30, 2, 1).view()).unwrap();
+        layer.backward(randn::<f64>(30, 10, 5).view()).unwrap();
+        let db = layer.db().to_owned();
         assert_eq!(
             message(layer.backward(randn::<f64>(10, 30, 1).view())),
             "Affine.backward: dout must have the shape of the last output (dout: [10, 30], output: [30, 10])"
         );
+        // A refused dout of the right width (but not height) changes no gradient.
+        assert!(layer.backward(randn::<f64>(29, 10, 1).view()).is_err());
+        assert_eq!(layer.db(), db, "a refused backward left db alone");
         assert_eq!(
             message(Affine::new(randn::<f64>(2, 10, 1), Array1::zeros(9))),
             "Affine.new: b has 9 elements but W has 10 columns (W: [2, 10], b: [9])"
