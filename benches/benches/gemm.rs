@@ -1,7 +1,7 @@
 //! The raw BLAS products of one training step, per workload (see
 //! `nn_benches::GemmStep`): the ceiling a step cannot beat.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use nn_benches::{GemmStep, L, M_SIGMOID, S, Workload};
 use nn_core::Float;
 
@@ -29,4 +29,4 @@ criterion_group! {
     config = Criterion::default().sample_size(10);
     targets = wide
 }
-criterion_main!(small, large);
+nn_benches::bench_main!(small, large);

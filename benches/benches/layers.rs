@@ -1,6 +1,6 @@
 //! Forward + backward of each layer at the book's size (S) and at M's.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use ndarray::Array2;
 use nn_core::{Affine, Float, Init, Layer, MatMul, Relu, Sigmoid, Softmax, SoftmaxWithLoss};
 use rand::SeedableRng;
@@ -95,4 +95,4 @@ fn layers(c: &mut Criterion) {
 }
 
 criterion_group!(benches, layers);
-criterion_main!(benches);
+nn_benches::bench_main!(benches);

@@ -1,6 +1,6 @@
 //! One update of each optimizer over M's parameters (784×1000 + 1000 + 1000×10 + 10).
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use nn_benches::{Bench, M_SIGMOID};
 use nn_core::Float;
 use nn_optim::OptimizerKind;
@@ -25,4 +25,4 @@ fn optimizers(c: &mut Criterion) {
 }
 
 criterion_group!(benches, optimizers);
-criterion_main!(benches);
+nn_benches::bench_main!(benches);

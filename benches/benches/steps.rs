@@ -1,6 +1,6 @@
 //! One full training step (forward, backward, SGD) of each workload.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use nn_benches::{Bench, L, M_RELU, M_SIGMOID, S, Workload};
 use nn_core::Float;
 
@@ -34,4 +34,4 @@ criterion_group! {
     config = Criterion::default().sample_size(10);
     targets = wide
 }
-criterion_main!(small, large);
+nn_benches::bench_main!(small, large);

@@ -8,6 +8,22 @@
 //!   synthetic seeded normal inputs and random labels.
 //! * **L**, wide: 784 → 4096 → 4096 → 10, ReLU, batch 256, f32, 20 steps.
 
+/// `criterion_main!`, except that the process first makes sure OpenBLAS runs
+/// kernels that fit the CPU ([`nn_core::blas::ensure_fitting_kernels`]):
+/// a benchmark of misdetected kernels measures the wrong library.
+#[macro_export]
+macro_rules! bench_main {
+    ($($group:path),+ $(,)?) => {
+        fn main() {
+            nn_core::blas::ensure_fitting_kernels();
+            $($group();)+
+            criterion::Criterion::default()
+                .configure_from_args()
+                .final_summary();
+        }
+    };
+}
+
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, s};
 use nn_core::{Affine, Float, Init, Randn, Relu, Result, Sequential, Sigmoid, SoftmaxWithLoss};

@@ -21,3 +21,8 @@ pub mod plot;
 pub mod run;
 
 pub use net::{PARAM_NAMES, two_layer_net};
+
+/// The README's Rust examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -21,6 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The version, the BLAS in use (library, kernel set, threads) and the CPU.
+    Info,
     /// Accuracy of saved parameters (a params.npz) on the spiral data.
     Eval {
         /// The parameter file.
@@ -117,9 +119,32 @@ fn report(outcome: &run::Outcome, quiet: bool) {
     }
 }
 
+/// `info`: what runs the matrix products, on what.
+fn info() {
+    use nn_core::blas::{self, KernelAdvice};
+    println!("nn-examples {}", env!("CARGO_PKG_VERSION"));
+    println!("BLAS: {}", blas::backend_name());
+    println!("CPU: {}", blas::CpuInfo::detect());
+    let advice = blas::kernel_advice();
+    let verdict = match &advice {
+        KernelAdvice::Fitting => "fit the CPU".to_owned(),
+        KernelAdvice::UserChoice { coretype } => {
+            format!("set by OPENBLAS_CORETYPE={coretype} (yours, left as it is)")
+        }
+        _ => blas::kernel_warning(&advice).unwrap_or_default(),
+    };
+    println!("kernels: {verdict}");
+}
+
 fn main() -> ExitCode {
+    // Before anything else: a restart with the right OpenBLAS kernels repeats what ran before it.
+    nn_core::blas::ensure_fitting_kernels();
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Command::Info) => {
+            info();
+            Ok(())
+        }
         Some(Command::Eval {
             params,
             seed,

@@ -51,6 +51,7 @@ fn worker(name: &str, dtype: &str, runs: usize) -> nn_core::Result<()> {
         }
     }
     println!("VERSION ours {}", env!("CARGO_PKG_VERSION"));
+    println!("BLAS {}", nn_core::blas::backend_name());
     println!(
         "RESULT {}",
         steps
@@ -74,6 +75,7 @@ struct Measured {
     step: f64,
     gemm: Option<f64>,
     version: String,
+    blas: Option<String>,
 }
 
 /// Runs one measurement process; None (with the reason) when the peer can't run.
@@ -109,6 +111,10 @@ fn measure(mut cmd: Command, threads: usize) -> Result<Measured, String> {
         step,
         gemm: numbers("GEMM ").map(median),
         version,
+        blas: text
+            .lines()
+            .find_map(|l| l.strip_prefix("BLAS "))
+            .map(str::to_owned),
     })
 }
 
@@ -121,6 +127,8 @@ fn shell(cmd: &str, args: &[&str]) -> String {
 }
 
 fn main() {
+    // Workers inherit the restarted process's OPENBLAS_CORETYPE.
+    nn_core::blas::ensure_fitting_kernels();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--worker") {
         let runs = args.get(4).and_then(|r| r.parse().ok()).unwrap_or(3);
@@ -172,6 +180,7 @@ fn main() {
     }
 
     let mut versions = std::collections::BTreeSet::new();
+    let mut blas_in_workers = std::collections::BTreeSet::new();
     let mut rows = Vec::new();
     let header = "| workload | dtype | threads | ours: µs/step | samples/s | in gemm | numpy µs (ours ×) | PyTorch µs (ours ×) | candle µs (ours ×) |";
     println!("{header}");
@@ -207,6 +216,7 @@ fn main() {
             let (ours_cell, rate, share, ours_step) = match &ours {
                 Ok(m) => {
                     versions.insert(m.version.clone());
+                    blas_in_workers.extend(m.blas.clone());
                     let share = m
                         .gemm
                         .map_or("–".into(), |g| format!("{:.0}%", 100.0 * g / m.step));
@@ -247,18 +257,13 @@ fn main() {
 
     if let Some(path) = write {
         let date = shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
-        let cpu = shell(
-            "sh",
-            &["-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"],
-        );
+        let cpu = nn_core::blas::CpuInfo::detect();
         let cores = shell("nproc", &[]);
-        let blas = shell(
-            "sh",
-            &[
-                "-c",
-                "dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null",
-            ],
-        );
+        let blas = if blas_in_workers.is_empty() {
+            nn_core::blas::backend_name()
+        } else {
+            blas_in_workers.into_iter().collect::<Vec<_>>().join("; ")
+        };
         let mut doc = String::new();
         doc.push_str("# Benchmarks: a training step against numpy, PyTorch and candle\n\n");
         doc.push_str(&format!(
@@ -267,7 +272,12 @@ fn main() {
             path.display()
         ));
         doc.push_str(&format!(
-            "Versions: {}; OpenBLAS (Debian) {blas}. Each cell is the median of {runs} runs, each run timing the workload's steps \
+            "Our BLAS, as the measuring processes reported it: {blas}. \
+             Set `OPENBLAS_CORETYPE` before comparing by hand: our programs restart themselves with \
+             the right kernels when OpenBLAS does not recognise the CPU, a hand-run peer does not.\n\n"
+        ));
+        doc.push_str(&format!(
+            "Versions: {}. Each cell is the median of {runs} runs, each run timing the workload's steps \
              (S: the book's 300 epochs, 3000 steps, with a shuffle per epoch; M: 100 steps of batch 100; L: 20 steps of batch 256). \
              \"ours ×\" is how many times faster our step is; \"in gemm\" is the time the step's matrix products take alone \
              (the same shapes through the same BLAS) over the step's time.\n\n",

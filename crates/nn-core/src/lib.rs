@@ -47,6 +47,7 @@
 #[cfg(feature = "blas")]
 extern crate blas_src;
 
+pub mod blas;
 mod error;
 mod exp;
 mod float;

@@ -39,6 +39,7 @@ impl<F: Float> MatMul<F> {
     /// `w` with a zero dimension.
     pub fn new(w: Array2<F>) -> Result<Self> {
         check_weight("MatMul.new", &w)?;
+        crate::blas::warn_if_unfit();
         Ok(Self {
             dw: Array2::zeros(w.raw_dim()),
             w,
