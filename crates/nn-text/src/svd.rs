@@ -1,0 +1,223 @@
+//! The SVDs of chapter 2: the full one of `count_method_small.py`
+//! (`np.linalg.svd`, LAPACK's `gesdd`) and the truncated randomized one of
+//! `count_method_big.py` (scikit-learn's `randomized_svd`: Halko, Martinsson
+//! and Tropp's range finder with power iterations).
+
+use ndarray::{Array1, Array2, ArrayView2, s};
+use ndarray_linalg::{JobSvd, Lapack, QR, SVDDC, Scalar};
+use nn_core::{Error, Float, Randn, Result};
+use nn_train::NumpyRandom;
+
+use crate::Csr;
+
+/// The float types LAPACK has routines for, whose singular values are of
+/// the same type (`f32`, `f64`).
+pub trait LinalgFloat: Float + Lapack + Scalar<Real = Self> {}
+impl LinalgFloat for f32 {}
+impl LinalgFloat for f64 {}
+
+/// `W = U · diag(s) · Vᵀ`, singular values in descending order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Svd<F> {
+    /// Left singular vectors, one per column.
+    pub u: Array2<F>,
+    /// Singular values, descending.
+    pub s: Array1<F>,
+    /// Right singular vectors, one per row.
+    pub vt: Array2<F>,
+}
+
+fn lapack_error(op: &'static str, e: impl std::fmt::Display) -> Error {
+    Error::invalid(op, format!("LAPACK failed: {e}"))
+}
+
+/// The full SVD, as `np.linalg.svd(W)` (`full_matrices=True`, LAPACK's
+/// divide-and-conquer `gesdd`). Where singular values repeat, as the book's
+/// 7-word example's do in pairs, the singular vectors are not unique: any
+/// rotation within a pair is as right, so `U` may differ from numpy's while
+/// `U·diag(s)·Vᵀ` equals `W`.
+///
+/// # Errors
+/// An empty or non-finite matrix, or LAPACK not converging.
+pub fn svd<F: LinalgFloat>(w: &ArrayView2<'_, F>) -> Result<Svd<F>> {
+    const OP: &str = "svd";
+    if w.is_empty() {
+        return Err(Error::Empty {
+            op: OP,
+            shape: w.shape().to_vec(),
+        });
+    }
+    if let Some(v) = w.iter().find(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            op: OP,
+            what: "an entry of W".into(),
+            value: v.as_f64(),
+        });
+    }
+    let (u, s, vt) = w.svddc(JobSvd::All).map_err(|e| lapack_error(OP, e))?;
+    match (u, vt) {
+        (Some(u), Some(vt)) => Ok(Svd { u, s, vt }),
+        _ => Err(Error::invalid(OP, "LAPACK returned no singular vectors")),
+    }
+}
+
+/// Settings of [`randomized_svd`], with scikit-learn's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RandomizedSvd {
+    /// Components to keep (the book's `wordvec_size`, 100).
+    pub components: usize,
+    /// Extra random directions sampled for accuracy (scikit-learn: 10).
+    pub oversamples: usize,
+    /// Power iterations (the book's `n_iter=5`).
+    pub iterations: usize,
+    /// Seed of the Gaussian test matrix, drawn as numpy's
+    /// `RandomState(seed).normal(size=(n, components + oversamples))`.
+    pub seed: u32,
+}
+
+impl Default for RandomizedSvd {
+    fn default() -> Self {
+        Self {
+            components: 100,
+            oversamples: 10,
+            iterations: 5,
+            seed: 0,
+        }
+    }
+}
+
+/// Orthonormal columns spanning `y`'s (LAPACK QR, the reduced `Q`).
+fn orthonormal<F: LinalgFloat>(y: &Array2<F>) -> Result<Array2<F>> {
+    let (q, _r) = y.qr().map_err(|e| lapack_error("randomized_svd", e))?;
+    Ok(q)
+}
+
+/// The truncated SVD of a sparse matrix by random projection, as the book's
+/// `randomized_svd(W, n_components, n_iter=5)`: `Y = W·Ω` for a Gaussian
+/// `Ω`, `iterations` rounds of `Q = qr(W·qr(Wᵀ·Q))` (scikit-learn normalises
+/// with LU, QR is the stabler choice and spans the same space), then the
+/// small SVD of `Qᵀ·W` in LAPACK. The sparse products touch only the
+/// non-zeros; QR and the small SVD are dense LAPACK calls.
+///
+/// # Errors
+/// No components, more components than the matrix's smaller side, or LAPACK
+/// not converging.
+pub fn randomized_svd<F: LinalgFloat>(w: &Csr<F>, settings: RandomizedSvd) -> Result<Svd<F>> {
+    const OP: &str = "randomized_svd";
+    let (m, n) = w.dim();
+    let k = settings.components;
+    if k == 0 || k > m.min(n) {
+        return Err(Error::invalid(
+            OP,
+            format!(
+                "components must be from 1 to {} (the smaller side of a {m}×{n} matrix), got {k}",
+                m.min(n)
+            ),
+        ));
+    }
+    let size = (k + settings.oversamples).min(m.min(n));
+    let mut rng = NumpyRandom::new(settings.seed);
+    let omega = Array2::from_shape_simple_fn((n, size), || <F as Float>::from_f64(rng.randn()));
+    let mut y = Array2::zeros((m, size));
+    let mut z = Array2::zeros((n, size));
+    w.dot(&omega.view(), &mut y)?;
+    for _ in 0..settings.iterations {
+        let q = orthonormal(&y)?;
+        w.t_dot(&q.view(), &mut z)?;
+        let q = orthonormal(&z)?;
+        w.dot(&q.view(), &mut y)?;
+    }
+    let q = orthonormal(&y)?;
+    // B = Qᵀ·W, as (Wᵀ·Q)ᵀ.
+    w.t_dot(&q.view(), &mut z)?;
+    let b = z.t();
+    let (u_hat, s, vt) = b.svddc(JobSvd::Some).map_err(|e| lapack_error(OP, e))?;
+    let (Some(u_hat), Some(vt)) = (u_hat, vt) else {
+        return Err(Error::invalid(OP, "LAPACK returned no singular vectors"));
+    };
+    let u = q.dot(&u_hat.slice(s![.., ..k]));
+    Ok(Svd {
+        u,
+        s: s.slice(s![..k]).to_owned(),
+        vt: vt.slice(s![..k, ..]).to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reconstructs<F: LinalgFloat>(w: &Array2<F>, d: &Svd<F>, tol: f64) {
+        let k = d.s.len();
+        let us = &d.u.slice(s![.., ..k]) * &d.s;
+        let back = us.dot(&d.vt.slice(s![..k, ..]));
+        for (a, b) in back.iter().zip(w) {
+            assert!((a.as_f64() - b.as_f64()).abs() < tol, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn the_full_svd_reconstructs_with_orthonormal_vectors() {
+        let w = Array2::from_shape_fn((7, 7), |(i, j)| ((i * 3 + j * 5) % 7) as f64 / 7.0);
+        let d = svd(&w.view()).unwrap();
+        reconstructs(&w, &d, 1e-12);
+        let eye = d.u.t().dot(&d.u);
+        for ((i, j), v) in eye.indexed_iter() {
+            assert!((v - f64::from(u8::from(i == j))).abs() < 1e-12);
+        }
+        assert!(d.s.windows(2).into_iter().all(|p| p[0] >= p[1]));
+    }
+
+    #[test]
+    fn randomized_equals_the_full_svd_on_a_low_rank_matrix() {
+        // Rank 4 plus nothing: the range finder catches it exactly.
+        let a = Array2::from_shape_fn((60, 4), |(i, j)| ((i * 7 + j * 13) % 11) as f64 - 5.0);
+        let b = Array2::from_shape_fn((4, 50), |(i, j)| ((i * 5 + j * 3) % 9) as f64 - 4.0);
+        let w = a.dot(&b);
+        let mut indptr = vec![0];
+        let (mut indices, mut values) = (Vec::new(), Vec::new());
+        for row in w.rows() {
+            for (j, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    indices.push(j as u32);
+                    values.push(v);
+                }
+            }
+            indptr.push(values.len());
+        }
+        let sparse = Csr::from_parts(60, 50, indptr, indices, values).unwrap();
+        let settings = RandomizedSvd {
+            components: 4,
+            ..RandomizedSvd::default()
+        };
+        let r = randomized_svd(&sparse, settings).unwrap();
+        let full = svd(&w.view()).unwrap();
+        for (a, b) in r.s.iter().zip(&full.s) {
+            assert!((a - b).abs() < 1e-9 * full.s[0], "{a} vs {b}");
+        }
+        reconstructs(&w, &r, 1e-8);
+        // Seeded: the same settings give the same vectors.
+        assert_eq!(randomized_svd(&sparse, settings).unwrap(), r);
+        assert_eq!(
+            randomized_svd(
+                &sparse,
+                RandomizedSvd {
+                    components: 51,
+                    ..settings
+                }
+            )
+            .unwrap_err()
+            .to_string(),
+            "randomized_svd: components must be from 1 to 50 (the smaller side of a 60×50 matrix), got 51"
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let w = ndarray::array![[1.0, f64::NAN]];
+        assert_eq!(
+            svd(&w.view()).unwrap_err().to_string(),
+            "svd: an entry of W is not finite (NaN)"
+        );
+    }
+}
