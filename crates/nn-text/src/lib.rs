@@ -27,6 +27,7 @@
 
 mod co_occurrence;
 mod corpus;
+pub mod download;
 mod ppmi;
 mod print;
 pub mod ptb;

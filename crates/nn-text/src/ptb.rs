@@ -7,14 +7,12 @@
 //! book's source into a cache directory. Every file is checked against its
 //! published SHA-256 before use.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use nn_core::{Error, Result};
-use sha2::{Digest, Sha256};
 
 use crate::corpus::is_python_space;
+use crate::download::{fetch, sha256_file};
 use crate::{Corpus, Vocabulary};
 
 /// The variable naming a directory that holds the data files.
@@ -140,7 +138,7 @@ impl Source {
             Source::Download { cache, url } => {
                 let path = cache.join(name);
                 if !path.is_file() {
-                    download(&format!("{url}{name}"), &path, split.sha256())
+                    fetch(&format!("{url}{name}"), &path, split.sha256())
                         .map_err(|e| Error::file(&path, format!("{e}; {}", how(cache))))?;
                 }
                 path
@@ -160,69 +158,6 @@ impl Source {
         }
         Ok(path)
     }
-}
-
-fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).map_err(|e| Error::file(path, format!("cannot open: {e}")))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Downloads `url` to `path` atomically: into a temporary file beside it,
-/// checked against `sha256`, then renamed. A failed or wrong download
-/// leaves nothing behind.
-fn download(url: &str, path: &Path, sha256: &str) -> std::result::Result<(), String> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    eprintln!("Downloading {url} ...");
-    let response = ureq::get(url)
-        .call()
-        .map_err(|e| format!("cannot download {url}: {e}"))?;
-    let mut reader = response.into_body().into_reader();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".download-")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| format!("download of {url} broke off: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        tmp.write_all(&buf[..n])
-            .map_err(|e| format!("cannot write the download: {e}"))?;
-    }
-    let actual = hex(&hasher.finalize());
-    if actual != sha256 {
-        return Err(format!(
-            "the download from {url} has SHA-256 {actual}, expected {sha256} (truncated or wrong file); nothing was kept"
-        ));
-    }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| format!("cannot flush the download: {e}"))?;
-    tmp.persist(path)
-        .map_err(|e| format!("cannot move the download into place: {}", e.error))?;
-    eprintln!("Done");
-    Ok(())
 }
 
 /// The words of a PTB file as the book reads them:
