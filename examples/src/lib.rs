@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod ch02;
 pub mod net;
 pub mod plot;
 pub mod run;

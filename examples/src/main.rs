@@ -23,6 +23,39 @@ struct Cli {
 enum Command {
     /// The version, the BLAS in use (library, kernel set, threads) and the CPU.
     Info,
+    /// Chapter 2, count_method_small.py: co-occurrence, PPMI and SVD of "You say goodbye and I say hello.".
+    CountSmall {
+        /// Output directory for count_small.png.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Chapter 2, count_method_big.py: PPMI and a 100-dimensional SVD of PTB, and the neighbours of you, year, car, toyota.
+    CountBig {
+        /// Directory with ptb.train.txt (or ptb/ptb.train.txt) [env: DLFS2_DATA; default: download into the cache].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Output directory for word_vecs.npz.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Context words on each side.
+        #[arg(long, default_value_t = 2)]
+        window: usize,
+        /// Dimensions of the word vectors.
+        #[arg(long, default_value_t = 100)]
+        wordvec_size: usize,
+        /// Power iterations of the randomized SVD.
+        #[arg(long, default_value_t = 5)]
+        iterations: usize,
+        /// Seed of the randomized SVD's Gaussian matrix (numpy's RandomState(seed).normal).
+        #[arg(long, default_value_t = 0)]
+        seed: u32,
+        /// BLAS threads [default: OpenBLAS's own choice].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress output (the neighbours are still printed).
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Accuracy of saved parameters (a params.npz) on the spiral data.
     Eval {
         /// The parameter file.
@@ -144,6 +177,49 @@ fn main() -> ExitCode {
         Some(Command::Info) => {
             info();
             Ok(())
+        }
+        Some(Command::CountSmall { out }) => {
+            nn_examples::ch02::count_small(&out).map(|(lines, figure)| {
+                for line in lines {
+                    println!("{line}");
+                }
+                eprintln!("wrote {}", figure.display());
+            })
+        }
+        Some(Command::CountBig {
+            data,
+            out,
+            window,
+            wordvec_size,
+            iterations,
+            seed,
+            threads,
+            quiet,
+        }) => {
+            if let Some(t) = threads {
+                nn_core::blas::set_threads(t);
+            }
+            let config = nn_examples::ch02::CountBigConfig {
+                source: nn_text::ptb::Source::from_args(data.as_deref()),
+                window,
+                wordvec_size,
+                iterations,
+                seed,
+                out,
+                quiet,
+            };
+            nn_examples::ch02::count_big(&config, &mut std::io::stdout().lock()).map(|r| {
+                if !quiet {
+                    let [load, count, ppmi, svd] = r.seconds;
+                    eprintln!(
+                        "wrote {} ({} words × {}); PPMI non-zeros {}; load {load:.2} s, count {count:.2} s, PPMI {ppmi:.2} s, SVD {svd:.2} s",
+                        r.saved.display(),
+                        r.vocab.len(),
+                        r.word_vecs.ncols(),
+                        r.ppmi_nonzeros
+                    );
+                }
+            })
         }
         Some(Command::Eval {
             params,

@@ -214,6 +214,60 @@ pub fn decision_boundary<F: Float>(
     failure.map_or(Ok(()), Err)
 }
 
+/// Words as points annotated with their text, as the book's
+/// `plt.annotate(word, (U[id, 0], U[id, 1]))` over `plt.scatter(U[:,0], U[:,1], alpha=0.5)`.
+///
+/// # Errors
+/// No points, a non-finite coordinate, or the file cannot be written.
+pub fn word_scatter(path: &Path, points: &[(String, f64, f64)], title: &str) -> Result<()> {
+    fonts()?;
+    if points.is_empty()
+        || points
+            .iter()
+            .any(|(_, x, y)| !x.is_finite() || !y.is_finite())
+    {
+        return Err(Error::file(
+            path,
+            "no points, or a coordinate that is not finite, to plot",
+        ));
+    }
+    let range = |f: fn(&(String, f64, f64)) -> f64| {
+        let (lo, hi) = points
+            .iter()
+            .map(f)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
+        let pad = ((hi - lo) * 0.25).max(0.1);
+        (lo - pad)..(hi + pad)
+    };
+    let (xs, ys) = (range(|p| p.1), range(|p| p.2));
+    render(path, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 24))
+            .margin(20)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(xs, ys)?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(("sans-serif", 18))
+            .draw()?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|(_, x, y)| Circle::new((*x, *y), 6, CLASS_COLORS[0].mix(0.5).filled())),
+        )?;
+        chart.draw_series(points.iter().map(|(word, x, y)| {
+            Text::new(word.clone(), (*x, *y), ("sans-serif", 22).into_font())
+        }))?;
+        Ok(())
+    })
+}
+
 /// A tick label with one decimal, and no "-0.0".
 fn tick(v: f64) -> String {
     let v = if v.abs() < 1e-9 { 0.0 } else { v };

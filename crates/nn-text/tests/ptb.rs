@@ -89,11 +89,11 @@ fn a_download_is_checked_and_atomic() {
         "{err}"
     );
     // Nothing of the failed downloads is left, not even a temporary file.
-    assert_eq!(files_in(&dest.parent().unwrap()), Vec::<String>::new());
+    assert_eq!(files_in(dest.parent().unwrap()), Vec::<String>::new());
 
     fetch(&format!("{base}/good"), &dest, &sum).unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), good);
-    assert_eq!(files_in(&dest.parent().unwrap()), ["ptb.train.txt"]);
+    assert_eq!(files_in(dest.parent().unwrap()), ["ptb.train.txt"]);
 
     // Offline: a refused connection is an error naming the address.
     let closed = TcpListener::bind("127.0.0.1:0")
