@@ -160,12 +160,12 @@ impl Source {
     }
 }
 
-/// The words of a PTB file as the book reads them:
-/// `read().replace('\n', '<eos>').strip().split()`.
+/// The text of a PTB file with newlines read as the book reads them:
+/// `read().replace('\n', '<eos>')`; [`words`] splits it.
 ///
 /// # Errors
 /// A file that cannot be read or is not UTF-8 (with the byte offset).
-pub fn read_words(path: &Path) -> Result<Vec<String>> {
+pub fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::file(
@@ -176,12 +176,21 @@ pub fn read_words(path: &Path) -> Result<Vec<String>> {
             ),
         )
     })?;
-    Ok(text
-        .replace('\n', "<eos>")
-        .split(is_python_space)
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect())
+    Ok(text.replace('\n', "<eos>"))
+}
+
+/// The words of a text as Python's `strip().split()` gives them.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(is_python_space).filter(|w| !w.is_empty())
+}
+
+/// The words of a PTB file as the book reads them:
+/// `read().replace('\n', '<eos>').strip().split()`.
+///
+/// # Errors
+/// As [`read_text`].
+pub fn read_words(path: &Path) -> Result<Vec<String>> {
+    Ok(words(&read_text(path)?).map(str::to_owned).collect())
 }
 
 /// The book's `ptb.load_data(split)`: the split's word ids in the training
@@ -193,8 +202,8 @@ pub fn read_words(path: &Path) -> Result<Vec<String>> {
 pub fn load_data(split: Split, source: &Source) -> Result<Corpus> {
     let train_path = source.file(Split::Train)?;
     let mut vocab = Vocabulary::new();
-    let train_words = read_words(&train_path)?;
-    let train_ids: Vec<usize> = train_words.iter().map(|w| vocab.id_or_insert(w)).collect();
+    let train_text = read_text(&train_path)?;
+    let train_ids: Vec<usize> = words(&train_text).map(|w| vocab.id_or_insert(w)).collect();
     if split == Split::Train {
         return Ok(Corpus {
             ids: train_ids,
@@ -202,8 +211,8 @@ pub fn load_data(split: Split, source: &Source) -> Result<Corpus> {
         });
     }
     let path = source.file(split)?;
-    let ids = read_words(&path)?
-        .iter()
+    let text = read_text(&path)?;
+    let ids = words(&text)
         .enumerate()
         .map(|(at, w)| {
             vocab.id(w).ok_or_else(|| {

@@ -113,7 +113,8 @@ impl<T: Copy> Csr<T> {
 impl<F: Float> Csr<F> {
     /// `out = self · b`, `b` of shape `(cols, k)`, `out` of shape `(rows, k)`
     /// (resized if needed). Each stored entry adds a scaled row of `b`: one
-    /// pass over the matrix, vectorised along `k`.
+    /// pass over the matrix, vectorised along `k` (AVX2 and FMA where the
+    /// CPU has them).
     ///
     /// # Errors
     /// `b` with a row count other than `cols`.
@@ -121,20 +122,18 @@ impl<F: Float> Csr<F> {
         self.check_product("Csr.dot", b, self.cols)?;
         let k = b.ncols();
         let b = b.as_standard_layout();
-        let b = b.as_slice().unwrap_or_default();
         resize(out, self.rows, k);
-        let o = out.as_slice_mut().unwrap_or_default();
-        for i in 0..self.rows {
-            let dst = &mut o[i * k..(i + 1) * k];
-            dst.fill(F::zero());
-            let (cols, vals) = self.row(i);
-            for (&j, &v) in cols.iter().zip(vals) {
-                let src = &b[j as usize * k..(j as usize + 1) * k];
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d += v * s;
-                }
-            }
+        let (b, o) = (
+            b.as_slice().unwrap_or_default(),
+            out.as_slice_mut().unwrap_or_default(),
+        );
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA.
+            unsafe { self.dot_avx2_fma(b, o, k) };
+            return Ok(());
         }
+        self.dot_kernel::<false>(b, o, k);
         Ok(())
     }
 
@@ -147,21 +146,58 @@ impl<F: Float> Csr<F> {
         self.check_product("Csr.t_dot", b, self.rows)?;
         let k = b.ncols();
         let b = b.as_standard_layout();
-        let b = b.as_slice().unwrap_or_default();
         resize(out, self.cols, k);
         out.fill(F::zero());
-        let o = out.as_slice_mut().unwrap_or_default();
+        let (b, o) = (
+            b.as_slice().unwrap_or_default(),
+            out.as_slice_mut().unwrap_or_default(),
+        );
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA.
+            unsafe { self.t_dot_avx2_fma(b, o, k) };
+            return Ok(());
+        }
+        self.t_dot_kernel::<false>(b, o, k);
+        Ok(())
+    }
+
+    // The kernels compiled for AVX2 and FMA: 8 lanes and fused multiply-adds,
+    // about twice the baseline's speed. The generic kernels are inlined into
+    // them, so they are compiled with those features.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn dot_avx2_fma(&self, b: &[F], o: &mut [F], k: usize) {
+        self.dot_kernel::<true>(b, o, k);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn t_dot_avx2_fma(&self, b: &[F], o: &mut [F], k: usize) {
+        self.t_dot_kernel::<true>(b, o, k);
+    }
+
+    #[inline(always)]
+    fn dot_kernel<const FMA: bool>(&self, b: &[F], o: &mut [F], k: usize) {
+        for i in 0..self.rows {
+            let dst = &mut o[i * k..(i + 1) * k];
+            dst.fill(F::zero());
+            let (cols, vals) = self.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
+                axpy::<F, FMA>(dst, v, &b[j as usize * k..(j as usize + 1) * k]);
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn t_dot_kernel<const FMA: bool>(&self, b: &[F], o: &mut [F], k: usize) {
         for i in 0..self.rows {
             let src = &b[i * k..(i + 1) * k];
             let (cols, vals) = self.row(i);
             for (&j, &v) in cols.iter().zip(vals) {
-                let dst = &mut o[j as usize * k..(j as usize + 1) * k];
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d += v * s;
-                }
+                axpy::<F, FMA>(&mut o[j as usize * k..(j as usize + 1) * k], v, src);
             }
         }
-        Ok(())
     }
 
     fn check_product(&self, op: &'static str, b: &ArrayView2<'_, F>, rows: usize) -> Result<()> {
@@ -178,6 +214,20 @@ impl<F: Float> Csr<F> {
         }
         Ok(())
     }
+}
+
+/// `dst += v · src`, the inner loop of both products; fused multiply-adds
+/// when `FMA` (inside a function compiled for them).
+#[inline(always)]
+fn axpy<F: Float, const FMA: bool>(dst: &mut [F], v: F, src: &[F]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = if FMA { v.mul_add(s, *d) } else { *d + v * s };
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn has_avx2_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 fn resize<F: Float>(out: &mut Array2<F>, rows: usize, cols: usize) {

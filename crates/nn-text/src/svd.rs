@@ -3,7 +3,7 @@
 //! `count_method_big.py` (scikit-learn's `randomized_svd`: Halko, Martinsson
 //! and Tropp's range finder with power iterations).
 
-use ndarray::{Array1, Array2, ArrayView2, s};
+use ndarray::{Array1, Array2, ArrayView2, ShapeBuilder, s};
 use ndarray_linalg::{JobSvd, Lapack, QR, SVDDC, Scalar};
 use nn_core::{Error, Float, Randn, Result};
 use nn_train::NumpyRandom;
@@ -12,9 +12,50 @@ use crate::Csr;
 
 /// The float types LAPACK has routines for, whose singular values are of
 /// the same type (`f32`, `f64`).
-pub trait LinalgFloat: Float + Lapack + Scalar<Real = Self> {}
-impl LinalgFloat for f32 {}
-impl LinalgFloat for f64 {}
+pub trait LinalgFloat: Float + Lapack + Scalar<Real = Self> {
+    /// LAPACK's `getrf` on a column-major `m × n` matrix: `A = P·L·U` in
+    /// place, `ipiv` the 1-based row swaps. Returns LAPACK's `info` (`> 0`:
+    /// `U` has an exact zero on its diagonal, the factorization is complete).
+    #[doc(hidden)]
+    fn getrf(m: i32, n: i32, a: &mut [Self], ipiv: &mut [i32]) -> i32;
+}
+
+// Called directly rather than through ndarray-linalg, whose `lu` discards
+// the pivots of a singular matrix (a rank-deficient sample is normal here).
+unsafe extern "C" {
+    fn sgetrf_(
+        m: *const i32,
+        n: *const i32,
+        a: *mut f32,
+        lda: *const i32,
+        ipiv: *mut i32,
+        info: *mut i32,
+    );
+    fn dgetrf_(
+        m: *const i32,
+        n: *const i32,
+        a: *mut f64,
+        lda: *const i32,
+        ipiv: *mut i32,
+        info: *mut i32,
+    );
+}
+
+macro_rules! linalg_float {
+    ($t:ty, $getrf:ident) => {
+        impl LinalgFloat for $t {
+            fn getrf(m: i32, n: i32, a: &mut [Self], ipiv: &mut [i32]) -> i32 {
+                assert!(a.len() >= (m as usize) * (n as usize) && ipiv.len() >= m.min(n) as usize);
+                let mut info = 0;
+                // SAFETY: a holds the m × n column-major matrix (lda = m), ipiv min(m, n) entries.
+                unsafe { $getrf(&m, &n, a.as_mut_ptr(), &m, ipiv.as_mut_ptr(), &mut info) };
+                info
+            }
+        }
+    };
+}
+linalg_float!(f32, sgetrf_);
+linalg_float!(f64, dgetrf_);
 
 /// `W = U · diag(s) · Vᵀ`, singular values in descending order.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +127,51 @@ impl Default for RandomizedSvd {
     }
 }
 
+/// scipy's `lu(y, permute_l=True)[0]`: `P·L` of `y = P·L·U`, the normaliser
+/// scikit-learn's power iterations use. OpenBLAS's `getrf` is blocked and
+/// recursive (Level 3), where LAPACK's QR of a matrix this narrow (110
+/// columns, below its blocking crossover of 128) runs unblocked in Level 2.
+fn lu_normalized<F: LinalgFloat>(y: &Array2<F>) -> Result<Array2<F>> {
+    let (m, k) = y.dim();
+    let dims = i32::try_from(m).ok().zip(i32::try_from(k).ok());
+    let Some((mi, ki)) = dims else {
+        return Err(Error::invalid(
+            "randomized_svd",
+            format!("a {m}×{k} block is too large for LAPACK"),
+        ));
+    };
+    let mut a = Array2::zeros((m, k).f());
+    a.assign(y);
+    let mut ipiv = vec![0i32; m.min(k)];
+    let info = {
+        let data = a.as_slice_memory_order_mut().unwrap_or_default();
+        F::getrf(mi, ki, data, &mut ipiv)
+    };
+    if info < 0 {
+        return Err(lapack_error(
+            "randomized_svd",
+            format!("getrf argument {} was invalid", -info),
+        ));
+    }
+    for j in 0..k {
+        for i in 0..j.min(m) {
+            a[[i, j]] = F::zero();
+        }
+        if j < m {
+            a[[j, j]] = F::one();
+        }
+    }
+    for (i, &p) in ipiv.iter().enumerate().rev() {
+        let p = (p - 1) as usize;
+        if p != i {
+            for j in 0..k {
+                a.swap([i, j], [p, j]);
+            }
+        }
+    }
+    Ok(a)
+}
+
 /// Orthonormal columns spanning `y`'s (LAPACK QR, the reduced `Q`).
 fn orthonormal<F: LinalgFloat>(y: &Array2<F>) -> Result<Array2<F>> {
     let (q, _r) = y.qr().map_err(|e| lapack_error("randomized_svd", e))?;
@@ -122,9 +208,9 @@ pub fn randomized_svd<F: LinalgFloat>(w: &Csr<F>, settings: RandomizedSvd) -> Re
     let mut z = Array2::zeros((n, size));
     w.dot(&omega.view(), &mut y)?;
     for _ in 0..settings.iterations {
-        let q = orthonormal(&y)?;
+        let q = lu_normalized(&y)?;
         w.t_dot(&q.view(), &mut z)?;
-        let q = orthonormal(&z)?;
+        let q = lu_normalized(&z)?;
         w.dot(&q.view(), &mut y)?;
     }
     let q = orthonormal(&y)?;
@@ -209,6 +295,23 @@ mod tests {
             .unwrap_err()
             .to_string(),
             "randomized_svd: components must be from 1 to 50 (the smaller side of a 60×50 matrix), got 51"
+        );
+    }
+
+    #[test]
+    fn the_lu_normaliser_is_scipys_permute_l() {
+        // scipy.linalg.lu(y, permute_l=True)[0]
+        let y = ndarray::array![[1.0, 2.0], [3.0, 4.0], [5.0, -6.0], [0.5, 7.0]];
+        let pl = lu_normalized(&y).unwrap();
+        let expected = ndarray::array![[0.2, 8.0 / 19.0], [0.6, 1.0], [1.0, 0.0], [0.1, 1.0]];
+        for (a, b) in pl.iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-15, "{pl} vs {expected}");
+        }
+        // A rank-deficient block (a zero pivot) is normalised all the same.
+        let y = ndarray::array![[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]];
+        assert_eq!(
+            lu_normalized(&y).unwrap().column(0).to_vec(),
+            [1.0 / 3.0, 2.0 / 3.0, 1.0]
         );
     }
 

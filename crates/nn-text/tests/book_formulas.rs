@@ -3,6 +3,7 @@
 //! book stores float32.
 
 #[path = "reference/data.rs"]
+#[rustfmt::skip]
 mod data;
 
 use data::*;
@@ -115,4 +116,42 @@ fn similarity_and_analogy() {
     }
     let (_, answer) = r.answer.unwrap();
     assert!((answer - ANALOGY_0_1_2.1[5]).abs() < 1e-12);
+}
+
+#[test]
+fn randomized_svd_is_scikit_learns() {
+    // The book's randomized_svd(W, 5, n_iter=5, random_state=7) in scikit-learn:
+    // the same Gaussian matrix from numpy's generator, the same LU power
+    // iterations, so the same singular values and vectors (up to sign).
+    let m = a2(SKLEARN_M);
+    let (mut indptr, mut indices, mut values) = (vec![0], Vec::new(), Vec::new());
+    for row in m.rows() {
+        for (j, &v) in row.iter().enumerate() {
+            if v != 0.0 {
+                indices.push(j as u32);
+                values.push(v);
+            }
+        }
+        indptr.push(values.len());
+    }
+    let w = nn_text::Csr::from_parts(60, 50, indptr, indices, values).unwrap();
+    let settings = nn_text::RandomizedSvd {
+        components: 5,
+        seed: 7,
+        ..nn_text::RandomizedSvd::default()
+    };
+    let d = nn_text::randomized_svd(&w, settings).unwrap();
+    assert_close(
+        "s",
+        &d.s.view().insert_axis(ndarray::Axis(0)),
+        (&[1, 5], SKLEARN_S.1),
+        1e-10,
+    );
+    let theirs = a2(SKLEARN_U);
+    for j in 0..5 {
+        let sign = d.u.column(j).dot(&theirs.column(j)).signum();
+        for (a, b) in d.u.column(j).iter().zip(theirs.column(j)) {
+            assert!((a * sign - b).abs() < 1e-10, "U[:, {j}]: {a} vs {b}");
+        }
+    }
 }
