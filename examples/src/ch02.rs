@@ -80,6 +80,9 @@ pub struct CountBigConfig {
     pub iterations: usize,
     /// Seed of the randomized SVD (the book leaves it unseeded).
     pub seed: u32,
+    /// Threads of the SVD's sparse products (set OpenBLAS's with
+    /// `nn_core::blas::set_threads`).
+    pub threads: usize,
     /// Output directory for `word_vecs.npz`.
     pub out: PathBuf,
     /// No progress output (the neighbours are still printed).
@@ -94,6 +97,7 @@ impl Default for CountBigConfig {
             wordvec_size: 100,
             iterations: 5,
             seed: 0,
+            threads: 1,
             out: PathBuf::from("out"),
             quiet: false,
         }
@@ -129,6 +133,18 @@ pub fn count_big(config: &CountBigConfig, out: &mut dyn Write) -> Result<CountBi
     let say = |out: &mut dyn Write, line: &str| {
         let _ = writeln!(out, "{line}");
     };
+    // Settings first, before seconds of loading and counting.
+    for (name, value) in [
+        ("window", config.window),
+        ("wordvec_size", config.wordvec_size),
+    ] {
+        if value == 0 {
+            return Err(Error::invalid(
+                "count-big",
+                format!("{name} must be at least 1, got 0"),
+            ));
+        }
+    }
     let t0 = Instant::now();
     let corpus = ptb::load_data(Split::Train, &config.source)?;
     let vocab_size = corpus.vocab.len();
@@ -148,6 +164,7 @@ pub fn count_big(config: &CountBigConfig, out: &mut dyn Write) -> Result<CountBi
         components: config.wordvec_size,
         iterations: config.iterations,
         seed: config.seed,
+        threads: config.threads,
         ..RandomizedSvd::default()
     };
     let d = randomized_svd(&w, settings)?;

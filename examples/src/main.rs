@@ -49,7 +49,7 @@ enum Command {
         /// Seed of the randomized SVD's Gaussian matrix (numpy's RandomState(seed).normal).
         #[arg(long, default_value_t = 0)]
         seed: u32,
-        /// BLAS threads [default: OpenBLAS's own choice].
+        /// Threads for the SVD's products and BLAS [default: every core].
         #[arg(long)]
         threads: Option<usize>,
         /// No progress output (the neighbours are still printed).
@@ -196,15 +196,17 @@ fn main() -> ExitCode {
             threads,
             quiet,
         }) => {
-            if let Some(t) = threads {
-                nn_core::blas::set_threads(t);
-            }
+            let threads = threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            });
+            nn_core::blas::set_threads(threads);
             let config = nn_examples::ch02::CountBigConfig {
                 source: nn_text::ptb::Source::from_args(data.as_deref()),
                 window,
                 wordvec_size,
                 iterations,
                 seed,
+                threads,
                 out,
                 quiet,
             };

@@ -50,7 +50,17 @@ fn worker(vocab: usize) -> nn_core::Result<()> {
     let w = ppmi_sparse::<f32>(&c, PPMI_EPS, |_| {})?;
     drop(c);
     let t2 = Instant::now();
-    let d = randomized_svd(&w, RandomizedSvd::default())?;
+    let threads = std::env::var("OPENBLAS_NUM_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(1);
+    let d = randomized_svd(
+        &w,
+        RandomizedSvd {
+            threads,
+            ..RandomizedSvd::default()
+        },
+    )?;
     let t3 = Instant::now();
     let secs = |a: Instant, b: Instant| (b - a).as_secs_f64();
     println!(

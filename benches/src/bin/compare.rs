@@ -24,6 +24,9 @@ const CASES: [(&str, &str); 7] = [
     ("L", "f32"),
 ];
 
+/// Everything from this line on in the written file is kept by `--write`.
+const KEEP_MARKER: &str = "<!-- compare --write keeps what follows -->";
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -295,6 +298,14 @@ fn main() {
         }
         for note in &notes {
             doc.push_str(&format!("\nNote: {note}\n"));
+        }
+        // Sections measured by other commands (chapter 2's pipeline against
+        // the book's script) follow a marker, and are kept as they are.
+        if let Ok(old) = std::fs::read_to_string(&path) {
+            if let Some(at) = old.find(KEEP_MARKER) {
+                doc.push('\n');
+                doc.push_str(&old[at..]);
+            }
         }
         if let Err(e) =
             nn_train::write_atomic(&path, |f| std::io::Write::write_all(f, doc.as_bytes()))

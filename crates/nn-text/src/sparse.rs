@@ -119,22 +119,84 @@ impl<F: Float> Csr<F> {
     /// # Errors
     /// `b` with a row count other than `cols`.
     pub fn dot(&self, b: &ArrayView2<'_, F>, out: &mut Array2<F>) -> Result<()> {
+        self.dot_threads(b, out, 1)
+    }
+
+    /// As [`dot`](Self::dot), on `threads` threads, each taking a band of
+    /// rows with about the same number of non-zeros; the result is the same
+    /// bit for bit whatever the count.
+    ///
+    /// # Errors
+    /// As [`dot`](Self::dot).
+    pub fn dot_threads(
+        &self,
+        b: &ArrayView2<'_, F>,
+        out: &mut Array2<F>,
+        threads: usize,
+    ) -> Result<()> {
         self.check_product("Csr.dot", b, self.cols)?;
         let k = b.ncols();
         let b = b.as_standard_layout();
         resize(out, self.rows, k);
-        let (b, o) = (
-            b.as_slice().unwrap_or_default(),
-            out.as_slice_mut().unwrap_or_default(),
-        );
+        let b = b.as_slice().unwrap_or_default();
+        let o = out.as_slice_mut().unwrap_or_default();
+        let threads = threads.clamp(1, self.rows.max(1));
+        if threads == 1 || k == 0 {
+            self.dot_rows(0, b, o, k);
+            return Ok(());
+        }
+        // Band boundaries at equal shares of the non-zeros.
+        let nnz = self.nnz().max(1);
+        let mut bounds: Vec<usize> = (1..threads)
+            .map(|t| {
+                self.indptr
+                    .partition_point(|&p| p < nnz * t / threads)
+                    .min(self.rows)
+            })
+            .collect();
+        bounds.push(self.rows);
+        std::thread::scope(|scope| {
+            let (mut rest, mut start) = (o, 0);
+            for &end in &bounds {
+                let end = end.max(start);
+                let (band, tail) = rest.split_at_mut((end - start) * k);
+                rest = tail;
+                if end == self.rows {
+                    self.dot_rows(start, b, band, k);
+                } else {
+                    scope.spawn(move || self.dot_rows(start, b, band, k));
+                }
+                start = end;
+            }
+        });
+        Ok(())
+    }
+
+    /// Whether the matrix equals its transpose (PPMI of co-occurrence counts
+    /// with a symmetric window does), so that `selfᵀ·b` is `self·b`.
+    pub fn is_symmetric(&self) -> bool
+    where
+        F: PartialEq,
+    {
+        self.rows == self.cols
+            && (0..self.rows).all(|i| {
+                let (cols, vals) = self.row(i);
+                cols.iter().zip(vals).all(|(&j, v)| {
+                    let (tc, tv) = self.row(j as usize);
+                    tc.binary_search(&(i as u32)).is_ok_and(|at| tv[at] == *v)
+                })
+            })
+    }
+
+    /// Rows `first..first + o.len() / k` of the product into `o`.
+    fn dot_rows(&self, first: usize, b: &[F], o: &mut [F], k: usize) {
         #[cfg(target_arch = "x86_64")]
         if has_avx2_fma() {
             // SAFETY: the CPU has AVX2 and FMA.
-            unsafe { self.dot_avx2_fma(b, o, k) };
-            return Ok(());
+            unsafe { self.dot_avx2_fma(first, b, o, k) };
+            return;
         }
-        self.dot_kernel::<false>(b, o, k);
-        Ok(())
+        self.dot_kernel::<false>(first, b, o, k);
     }
 
     /// `out = selfᵀ · b`, `b` of shape `(rows, k)`, `out` of shape `(cols, k)`,
@@ -167,8 +229,8 @@ impl<F: Float> Csr<F> {
     // them, so they are compiled with those features.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn dot_avx2_fma(&self, b: &[F], o: &mut [F], k: usize) {
-        self.dot_kernel::<true>(b, o, k);
+    fn dot_avx2_fma(&self, first: usize, b: &[F], o: &mut [F], k: usize) {
+        self.dot_kernel::<true>(first, b, o, k);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -178,11 +240,10 @@ impl<F: Float> Csr<F> {
     }
 
     #[inline(always)]
-    fn dot_kernel<const FMA: bool>(&self, b: &[F], o: &mut [F], k: usize) {
-        for i in 0..self.rows {
-            let dst = &mut o[i * k..(i + 1) * k];
+    fn dot_kernel<const FMA: bool>(&self, first: usize, b: &[F], o: &mut [F], k: usize) {
+        for (r, dst) in o.chunks_exact_mut(k).enumerate() {
             dst.fill(F::zero());
-            let (cols, vals) = self.row(i);
+            let (cols, vals) = self.row(first + r);
             for (&j, &v) in cols.iter().zip(vals) {
                 axpy::<F, FMA>(dst, v, &b[j as usize * k..(j as usize + 1) * k]);
             }
@@ -268,6 +329,39 @@ mod tests {
         let bt = b.t().to_owned();
         a.dot(&bt.t(), &mut out).unwrap();
         assert_eq!(out, dense.dot(&b));
+    }
+
+    #[test]
+    fn threads_give_the_same_bits_and_symmetry_is_seen() {
+        let n = 50;
+        let (mut indptr, mut indices, mut values) = (vec![0], Vec::new(), Vec::new());
+        for i in 0..n {
+            for j in 0..n {
+                if (i * j + i + j) % 7 == 0 {
+                    indices.push(j as u32);
+                    values.push(((i + 1) * (j + 1)) as f64 / 13.0);
+                }
+            }
+            indptr.push(values.len());
+        }
+        let a = Csr::from_parts(n, n, indptr, indices, values).unwrap();
+        assert!(a.is_symmetric());
+        assert!(!example().is_symmetric());
+        let b = Array2::from_shape_fn((n, 9), |(i, j)| (i as f64 - j as f64 * 0.37).sin());
+        let (mut one, mut many, mut t) = (
+            Array2::zeros((0, 0)),
+            Array2::zeros((0, 0)),
+            Array2::zeros((0, 0)),
+        );
+        a.dot(&b.view(), &mut one).unwrap();
+        for threads in [2, 3, 7, 64] {
+            a.dot_threads(&b.view(), &mut many, threads).unwrap();
+            assert_eq!(many, one, "{threads} threads");
+        }
+        a.t_dot(&b.view(), &mut t).unwrap();
+        for (x, y) in t.iter().zip(&one) {
+            assert!((x - y).abs() < 1e-12);
+        }
     }
 
     #[test]

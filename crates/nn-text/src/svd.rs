@@ -114,6 +114,10 @@ pub struct RandomizedSvd {
     /// Seed of the Gaussian test matrix, drawn as numpy's
     /// `RandomState(seed).normal(size=(n, components + oversamples))`.
     pub seed: u32,
+    /// Threads for the sparse products, whose results do not depend on it
+    /// (OpenBLAS's LU, QR and SVD, on its own threads, may round differently
+    /// with another thread count).
+    pub threads: usize,
 }
 
 impl Default for RandomizedSvd {
@@ -123,6 +127,7 @@ impl Default for RandomizedSvd {
             oversamples: 10,
             iterations: 5,
             seed: 0,
+            threads: 1,
         }
     }
 }
@@ -206,16 +211,28 @@ pub fn randomized_svd<F: LinalgFloat>(w: &Csr<F>, settings: RandomizedSvd) -> Re
     let omega = Array2::from_shape_simple_fn((n, size), || <F as Float>::from_f64(rng.randn()));
     let mut y = Array2::zeros((m, size));
     let mut z = Array2::zeros((n, size));
-    w.dot(&omega.view(), &mut y)?;
+    // Wᵀ·Q is W·Q for a symmetric W (PPMI is), which splits into bands of rows
+    // across threads; the scatter of a general Wᵀ·Q runs on one. Either way
+    // each output row is summed in one order: our thread count changes no bit.
+    let threads = settings.threads.max(1);
+    let symmetric = w.is_symmetric();
+    let t_dot = |q: &Array2<F>, z: &mut Array2<F>| {
+        if symmetric {
+            w.dot_threads(&q.view(), z, threads)
+        } else {
+            w.t_dot(&q.view(), z)
+        }
+    };
+    w.dot_threads(&omega.view(), &mut y, threads)?;
     for _ in 0..settings.iterations {
         let q = lu_normalized(&y)?;
-        w.t_dot(&q.view(), &mut z)?;
+        t_dot(&q, &mut z)?;
         let q = lu_normalized(&z)?;
-        w.dot(&q.view(), &mut y)?;
+        w.dot_threads(&q.view(), &mut y, threads)?;
     }
     let q = orthonormal(&y)?;
     // B = Qᵀ·W, as (Wᵀ·Q)ᵀ.
-    w.t_dot(&q.view(), &mut z)?;
+    t_dot(&q, &mut z)?;
     let b = z.t();
     let (u_hat, s, vt) = b.svddc(JobSvd::Some).map_err(|e| lapack_error(OP, e))?;
     let (Some(u_hat), Some(vt)) = (u_hat, vt) else {
@@ -282,8 +299,19 @@ mod tests {
             assert!((a - b).abs() < 1e-9 * full.s[0], "{a} vs {b}");
         }
         reconstructs(&w, &r, 1e-8);
-        // Seeded: the same settings give the same vectors.
+        // Seeded: the same settings give the same vectors, on any number of threads.
         assert_eq!(randomized_svd(&sparse, settings).unwrap(), r);
+        assert_eq!(
+            randomized_svd(
+                &sparse,
+                RandomizedSvd {
+                    threads: 3,
+                    ..settings
+                }
+            )
+            .unwrap(),
+            r
+        );
         assert_eq!(
             randomized_svd(
                 &sparse,
