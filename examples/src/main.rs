@@ -28,6 +28,9 @@ enum Command {
         /// Output directory for count_small.png.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Don't say where the figure went (the rows are still printed).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Chapter 2, count_method_big.py: PPMI and a 100-dimensional SVD of PTB, and the neighbours of you, year, car, toyota.
     CountBig {
@@ -126,6 +129,9 @@ struct TrainArgs {
     /// Snap the decision boundary to a grid of this step, as the book's 0.001 [default: per pixel].
     #[arg(long, allow_negative_numbers = true)]
     grid_step: Option<f64>,
+    /// BLAS threads [default: OpenBLAS's own choice, or OPENBLAS_NUM_THREADS].
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 fn parse_optimizer(name: &str) -> Result<OptimizerKind, String> {
@@ -178,12 +184,14 @@ fn main() -> ExitCode {
             info();
             Ok(())
         }
-        Some(Command::CountSmall { out }) => {
+        Some(Command::CountSmall { out, quiet }) => {
             nn_examples::ch02::count_small(&out).map(|(lines, figure)| {
                 for line in lines {
                     println!("{line}");
                 }
-                eprintln!("wrote {}", figure.display());
+                if !quiet {
+                    eprintln!("wrote {}", figure.display());
+                }
             })
         }
         Some(Command::CountBig {
@@ -238,6 +246,9 @@ fn main() -> ExitCode {
         }) => run::resume(&out, epochs, quiet, grid_step).map(|o| report(&o, quiet)),
         None => {
             let a = cli.train;
+            if let Some(t) = a.threads {
+                nn_core::blas::set_threads(t);
+            }
             let config = TrainConfig {
                 epochs: a.epochs,
                 batch_size: a.batch_size,

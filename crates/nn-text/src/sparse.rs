@@ -74,6 +74,30 @@ impl<T: Copy> Csr<T> {
         })
     }
 
+    /// The non-zero entries of a dense matrix (exact zeros left out).
+    ///
+    /// # Errors
+    /// More than 2³² columns.
+    pub fn from_dense(dense: &ArrayView2<'_, T>) -> Result<Self>
+    where
+        T: num_traits::Zero + PartialEq,
+    {
+        let (rows, cols) = dense.dim();
+        let (mut indptr, mut indices, mut values) =
+            (Vec::with_capacity(rows + 1), Vec::new(), Vec::new());
+        indptr.push(0);
+        for row in dense.rows() {
+            for (j, &v) in row.iter().enumerate() {
+                if v != T::zero() {
+                    indices.push(u32::try_from(j).unwrap_or(u32::MAX));
+                    values.push(v);
+                }
+            }
+            indptr.push(values.len());
+        }
+        Self::from_parts(rows, cols, indptr, indices, values)
+    }
+
     /// `(rows, cols)`.
     pub fn dim(&self) -> (usize, usize) {
         (self.rows, self.cols)
@@ -141,7 +165,10 @@ impl<F: Float> Csr<F> {
         let b = b.as_slice().unwrap_or_default();
         let o = out.as_slice_mut().unwrap_or_default();
         let threads = threads.clamp(1, self.rows.max(1));
-        if threads == 1 || k == 0 {
+        if k == 0 {
+            return Ok(());
+        }
+        if threads == 1 {
             self.dot_rows(0, b, o, k);
             return Ok(());
         }
@@ -224,9 +251,9 @@ impl<F: Float> Csr<F> {
         Ok(())
     }
 
-    // The kernels compiled for AVX2 and FMA: 8 lanes and fused multiply-adds,
-    // about twice the baseline's speed. The generic kernels are inlined into
-    // them, so they are compiled with those features.
+    // The kernels compiled for AVX2 and FMA (8 lanes, fused multiply-adds):
+    // the generic kernels are inlined into them, so they are compiled with
+    // those features.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn dot_avx2_fma(&self, first: usize, b: &[F], o: &mut [F], k: usize) {
@@ -318,6 +345,7 @@ mod tests {
     fn products_equal_the_dense_ones() {
         let a = example();
         let dense = a.to_dense(0.0);
+        assert_eq!(Csr::from_dense(&dense.view()).unwrap(), a);
         let b = array![[1.0, -1.0], [0.5, 2.0], [3.0, 0.25]];
         let mut out = Array2::zeros((0, 0));
         a.dot(&b.view(), &mut out).unwrap();
@@ -346,6 +374,11 @@ mod tests {
         }
         let a = Csr::from_parts(n, n, indptr, indices, values).unwrap();
         assert!(a.is_symmetric());
+        // No columns: an empty product, not a panic.
+        let mut empty = Array2::zeros((0, 0));
+        a.dot_threads(&Array2::<f64>::zeros((n, 0)).view(), &mut empty, 2)
+            .unwrap();
+        assert_eq!(empty.dim(), (n, 0));
         assert!(!example().is_symmetric());
         let b = Array2::from_shape_fn((n, 9), |(i, j)| (i as f64 - j as f64 * 0.37).sin());
         let (mut one, mut many, mut t) = (

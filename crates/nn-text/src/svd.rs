@@ -277,18 +277,7 @@ mod tests {
         let a = Array2::from_shape_fn((60, 4), |(i, j)| ((i * 7 + j * 13) % 11) as f64 - 5.0);
         let b = Array2::from_shape_fn((4, 50), |(i, j)| ((i * 5 + j * 3) % 9) as f64 - 4.0);
         let w = a.dot(&b);
-        let mut indptr = vec![0];
-        let (mut indices, mut values) = (Vec::new(), Vec::new());
-        for row in w.rows() {
-            for (j, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    indices.push(j as u32);
-                    values.push(v);
-                }
-            }
-            indptr.push(values.len());
-        }
-        let sparse = Csr::from_parts(60, 50, indptr, indices, values).unwrap();
+        let sparse = Csr::from_dense(&w.view()).unwrap();
         let settings = RandomizedSvd {
             components: 4,
             ..RandomizedSvd::default()

@@ -124,17 +124,7 @@ fn randomized_svd_is_scikit_learns() {
     // the same Gaussian matrix from numpy's generator, the same LU power
     // iterations, so the same singular values and vectors (up to sign).
     let m = a2(SKLEARN_M);
-    let (mut indptr, mut indices, mut values) = (vec![0], Vec::new(), Vec::new());
-    for row in m.rows() {
-        for (j, &v) in row.iter().enumerate() {
-            if v != 0.0 {
-                indices.push(j as u32);
-                values.push(v);
-            }
-        }
-        indptr.push(values.len());
-    }
-    let w = nn_text::Csr::from_parts(60, 50, indptr, indices, values).unwrap();
+    let w = nn_text::Csr::from_dense(&m.view()).unwrap();
     let settings = nn_text::RandomizedSvd {
         components: 5,
         seed: 7,
