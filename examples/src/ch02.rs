@@ -4,12 +4,12 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::{Array2, s};
+use ndarray::Array2;
 use nn_core::{Error, Result};
 use nn_text::ptb::{self, Source, Split};
 use nn_text::{
-    Lookup, PPMI_EPS, RandomizedSvd, Vocabulary, co_occurrence, create_co_matrix, most_similar,
-    numpy_str, ppmi, ppmi_sparse, preprocess, randomized_svd, svd,
+    Csr, Lookup, PPMI_EPS, Vocabulary, co_occurrence, create_co_matrix, most_similar, numpy_str,
+    ppmi, ppmi_sparse, preprocess,
 };
 use nn_train::{NpyArray, Npz};
 
@@ -33,15 +33,16 @@ pub const QUERIES: [&str; 4] = ["you", "year", "car", "toyota"];
 /// # Errors
 /// The figure cannot be written.
 pub fn count_small(out: &Path) -> Result<(Vec<String>, PathBuf)> {
+    lapack("count-small")?;
     let corpus = preprocess(TEXT)?;
     let vocab_size = corpus.vocab.len();
     let c = create_co_matrix(&corpus.ids, vocab_size, 1)?;
     let w = ppmi::<f32>(&c.view(), PPMI_EPS)?;
-    let d = svd(&w.view())?;
+    let u = full_svd_u(&w)?;
     let lines = vec![
         numpy_str(&c.row(0).to_vec(), 3),
         numpy_str(&w.row(0).to_vec(), 3),
-        numpy_str(&d.u.row(0).to_vec(), 3),
+        numpy_str(&u.row(0).to_vec(), 3),
     ];
     std::fs::create_dir_all(out)
         .map_err(|e| Error::file(out, format!("cannot create the output directory: {e}")))?;
@@ -51,13 +52,7 @@ pub fn count_small(out: &Path) -> Result<(Vec<String>, PathBuf)> {
         .words()
         .iter()
         .enumerate()
-        .map(|(id, word)| {
-            (
-                word.clone(),
-                f64::from(d.u[[id, 0]]),
-                f64::from(d.u[[id, 1]]),
-            )
-        })
+        .map(|(id, word)| (word.clone(), f64::from(u[[id, 0]]), f64::from(u[[id, 1]])))
         .collect();
     crate::plot::word_scatter(
         &figure,
@@ -134,6 +129,7 @@ pub fn count_big(config: &CountBigConfig, out: &mut dyn Write) -> Result<CountBi
         let _ = writeln!(out, "{line}");
     };
     // Settings first, before seconds of loading and counting.
+    lapack("count-big")?;
     for (name, value) in [
         ("window", config.window),
         ("wordvec_size", config.wordvec_size),
@@ -160,15 +156,7 @@ pub fn count_big(config: &CountBigConfig, out: &mut dyn Write) -> Result<CountBi
     drop(c);
     let t3 = Instant::now();
     say(out, "calculating SVD ...");
-    let settings = RandomizedSvd {
-        components: config.wordvec_size,
-        iterations: config.iterations,
-        seed: config.seed,
-        threads: config.threads,
-        ..RandomizedSvd::default()
-    };
-    let d = randomized_svd(&w, settings)?;
-    let word_vecs = d.u.slice(s![.., ..config.wordvec_size]).to_owned();
+    let word_vecs = truncated_svd_u(&w, config)?;
     let t4 = Instant::now();
 
     let mut neighbours = Vec::new();
@@ -194,6 +182,48 @@ pub fn count_big(config: &CountBigConfig, out: &mut dyn Write) -> Result<CountBi
         seconds: [secs(t0, t1), secs(t1, t2), secs(t2, t3), secs(t3, t4)],
         saved,
     })
+}
+
+/// Chapter 2's SVDs need LAPACK, which comes with the `blas` feature.
+fn lapack(op: &'static str) -> Result<()> {
+    if cfg!(feature = "blas") {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            op,
+            "this build has no LAPACK for the SVD; build with the default `blas` feature (OpenBLAS)",
+        ))
+    }
+}
+
+/// `U` of `np.linalg.svd(W)`.
+#[cfg(feature = "blas")]
+fn full_svd_u(w: &Array2<f32>) -> Result<Array2<f32>> {
+    Ok(nn_text::svd(&w.view())?.u)
+}
+
+#[cfg(not(feature = "blas"))]
+fn full_svd_u(_: &Array2<f32>) -> Result<Array2<f32>> {
+    lapack("count-small").map(|()| Array2::zeros((0, 0)))
+}
+
+/// `U[:, :wordvec_size]` of the book's `randomized_svd(W, wordvec_size, n_iter)`.
+#[cfg(feature = "blas")]
+fn truncated_svd_u(w: &Csr<f32>, config: &CountBigConfig) -> Result<Array2<f32>> {
+    let settings = nn_text::RandomizedSvd {
+        components: config.wordvec_size,
+        iterations: config.iterations,
+        seed: config.seed,
+        threads: config.threads,
+        ..nn_text::RandomizedSvd::default()
+    };
+    let d = nn_text::randomized_svd(w, settings)?;
+    Ok(d.u.slice(ndarray::s![.., ..config.wordvec_size]).to_owned())
+}
+
+#[cfg(not(feature = "blas"))]
+fn truncated_svd_u(_: &Csr<f32>, _: &CountBigConfig) -> Result<Array2<f32>> {
+    lapack("count-big").map(|()| Array2::zeros((0, 0)))
 }
 
 /// Writes word vectors and their vocabulary to an `.npz`: `word_vecs`

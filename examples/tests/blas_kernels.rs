@@ -11,6 +11,7 @@ fn nn_examples() -> Command {
     cmd
 }
 
+#[cfg(feature = "blas")]
 /// Runs `info` with OpenBLAS's load-time report on; returns (stdout, the
 /// cores OpenBLAS reported at each load, in order).
 fn info_with_cores(cmd: &mut Command) -> (String, Vec<String>) {
@@ -48,6 +49,7 @@ fn info_names_the_blas_and_the_cpu() {
     assert!(lines[3].starts_with("kernels: "), "{stdout}");
 }
 
+#[cfg(feature = "blas")]
 fn has_avx2_and_fma() -> bool {
     let cpu = nn_core::blas::CpuFeatures::detect();
     cpu.x86_64 && cpu.avx2 && cpu.fma

@@ -10,6 +10,7 @@ fn nn_examples() -> Command {
     cmd
 }
 
+#[cfg(feature = "blas")]
 #[test]
 fn count_small_prints_the_books_rows_and_draws_the_words() {
     let dir = tempfile::tempdir().unwrap();
@@ -38,6 +39,7 @@ fn count_small_prints_the_books_rows_and_draws_the_words() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
 
+#[cfg(feature = "blas")]
 #[test]
 fn count_big_names_a_missing_data_directory() {
     let dir = tempfile::tempdir().unwrap();
@@ -57,6 +59,20 @@ fn count_big_names_a_missing_data_directory() {
             missing.display()
         )),
         "{stderr}"
+    );
+}
+
+#[cfg(not(feature = "blas"))]
+#[test]
+fn without_lapack_the_commands_say_so() {
+    let output = nn_examples()
+        .args(["count-small", "--out", "/nonexistent"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: count-small: this build has no LAPACK for the SVD; build with the default `blas` feature (OpenBLAS)\n"
     );
 }
 
@@ -81,6 +97,7 @@ fn word_vectors_round_trip_and_bad_files_are_named() {
 
 /// The whole book run on PTB, when `DLFS2_DATA` points at its files (CI
 /// points it at the shared data).
+#[cfg(feature = "blas")]
 #[test]
 fn count_big_on_ptb_finds_the_books_neighbours() {
     let Some(data) = std::env::var_os(nn_text::ptb::DATA_ENV) else {

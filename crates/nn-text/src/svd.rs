@@ -78,6 +78,15 @@ fn lapack_error(op: &'static str, e: impl std::fmt::Display) -> Error {
 /// rotation within a pair is as right, so `U` may differ from numpy's while
 /// `U·diag(s)·Vᵀ` equals `W`.
 ///
+/// ```
+/// use nn_text::{create_co_matrix, ppmi, preprocess, svd, PPMI_EPS};
+/// let corpus = preprocess("You say goodbye and I say hello.")?;
+/// let c = create_co_matrix(&corpus.ids, corpus.vocab.len(), 1)?;
+/// let d = svd(&ppmi::<f32>(&c.view(), PPMI_EPS)?.view())?;
+/// assert!((d.s[0] - 3.168).abs() < 1e-3 && (d.s[1] - 3.168).abs() < 1e-3);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
 /// # Errors
 /// An empty or non-finite matrix, or LAPACK not converging.
 pub fn svd<F: LinalgFloat>(w: &ArrayView2<'_, F>) -> Result<Svd<F>> {
