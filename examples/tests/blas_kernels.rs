@@ -1,12 +1,14 @@
 //! The binary runs OpenBLAS kernels that fit the CPU, with no action from the
 //! user, and `info` says which.
 
+mod common;
+
 use assert_cmd::Command;
 
+/// The binary with no kernel setting of the caller's.
 fn nn_examples() -> Command {
-    let mut cmd = Command::cargo_bin("nn-examples").unwrap();
-    cmd.env("OPENBLAS_NUM_THREADS", "1")
-        .env_remove("OPENBLAS_CORETYPE")
+    let mut cmd = common::nn_examples();
+    cmd.env_remove("OPENBLAS_CORETYPE")
         .env_remove(nn_core::blas::TRIED_VAR);
     cmd
 }

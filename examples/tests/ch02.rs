@@ -1,30 +1,18 @@
 //! Chapter 2's commands, as a user runs them.
 
-use assert_cmd::Command;
+mod common;
+
+use common::nn_examples;
+#[cfg(feature = "blas")]
+use common::stdout_of;
 use nn_examples::ch02::{load_word_vecs, save_word_vecs};
 use nn_text::Vocabulary;
-
-fn nn_examples() -> Command {
-    let mut cmd = Command::cargo_bin("nn-examples").unwrap();
-    cmd.env("OPENBLAS_NUM_THREADS", "1");
-    cmd
-}
 
 #[cfg(feature = "blas")]
 #[test]
 fn count_small_prints_the_books_rows_and_draws_the_words() {
     let dir = tempfile::tempdir().unwrap();
-    let output = nn_examples()
-        .args(["count-small", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = stdout_of(nn_examples().args(["count-small", "--out"]).arg(dir.path()));
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
     // The book's printed C[0] and W[0]; U[0] is one of the equally right
@@ -105,19 +93,13 @@ fn count_big_on_ptb_finds_the_books_neighbours() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let output = nn_examples()
-        .args(["count-big", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = stdout_of(
+        nn_examples()
+            .args(["count-big", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(dir.path()),
     );
-    let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[..4],

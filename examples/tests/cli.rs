@@ -2,13 +2,9 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
 
-fn nn_examples() -> Command {
-    let mut cmd = Command::cargo_bin("nn-examples").unwrap();
-    cmd.env("OPENBLAS_NUM_THREADS", "1");
-    cmd
-}
+use common::nn_examples;
 
 fn png_size(path: &Path) -> (u32, u32) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));

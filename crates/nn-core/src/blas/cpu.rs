@@ -84,7 +84,13 @@ impl CpuInfo {
         };
         #[cfg(target_arch = "x86_64")]
         {
-            use std::arch::x86_64::__cpuid;
+            // `__cpuid` is a safe function in recent Rust releases and an unsafe
+            // one in older ones that rust-version admits: one wrapper serves both.
+            #[allow(unused_unsafe)]
+            fn __cpuid(leaf: u32) -> std::arch::x86_64::CpuidResult {
+                // SAFETY: every x86-64 processor has the cpuid instruction.
+                unsafe { std::arch::x86_64::__cpuid(leaf) }
+            }
             let words = |regs: &[u32]| -> String {
                 let bytes: Vec<u8> = regs.iter().flat_map(|r| r.to_le_bytes()).collect();
                 String::from_utf8_lossy(&bytes)
