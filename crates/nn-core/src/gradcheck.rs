@@ -129,6 +129,19 @@ impl GradCheck {
         self.run(&mut ModelObjective { model, t: t.into() }, x)
     }
 
+    /// Checks the parameters of any differentiable function whose input is
+    /// fixed inside it (word ids, say): chapter 4's CBOW, a model with
+    /// shared weights, several layers wired by hand.
+    ///
+    /// # Errors
+    /// Invalid settings, or an error of the function.
+    pub fn differentiable(&self, f: &mut dyn Differentiable) -> Result<GradCheckReport> {
+        self.run(
+            &mut DifferentiableObjective(f),
+            Array2::zeros((0, 0)).view(),
+        )
+    }
+
     fn run(&self, obj: &mut dyn Objective, x: ArrayView2<'_, f64>) -> Result<GradCheckReport> {
         const OP: &str = "GradCheck";
         if !(self.eps.is_finite() && self.eps > 0.0) {
@@ -276,6 +289,39 @@ trait Objective {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()>;
 }
 
+/// A scalar function of its parameters, for [`GradCheck::differentiable`].
+pub trait Differentiable: Parameters<f64> {
+    /// The function's value with the current parameters (a forward pass).
+    ///
+    /// # Errors
+    /// Whatever the forward pass returns.
+    fn value(&mut self) -> Result<f64>;
+
+    /// A forward and a backward pass, leaving ∂f/∂θ in the parameters'
+    /// gradient buffers.
+    ///
+    /// # Errors
+    /// Whatever the passes return.
+    fn gradients(&mut self) -> Result<()>;
+}
+
+struct DifferentiableObjective<'a>(&'a mut dyn Differentiable);
+
+impl Objective for DifferentiableObjective<'_> {
+    fn value(&mut self, _x: ArrayView2<'_, f64>) -> Result<f64> {
+        self.0.value()
+    }
+
+    fn gradients(&mut self, _x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.0.gradients()?;
+        Ok(Array2::zeros((0, 0)))
+    }
+
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()> {
+        self.0.visit_params(f)
+    }
+}
+
 struct LayerObjective<'a, 'd> {
     layer: &'a mut dyn Layer<f64>,
     dout: ArrayView2<'d, f64>,
@@ -406,11 +452,11 @@ mod tests {
         GradCheck::default()
             .layer(&mut layer, x.view(), dout.view())
             .unwrap();
-        assert_eq!(layer.w(), w, "parameters restored exactly");
+        assert_eq!(*layer.w(), w, "parameters restored exactly");
         let dw = layer.dw().to_owned();
         layer.forward(x.view()).unwrap();
         layer.backward(dout.view()).unwrap();
-        assert_eq!(layer.dw(), dw);
+        assert_eq!(*layer.dw(), dw);
     }
 
     #[test]

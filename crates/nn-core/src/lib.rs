@@ -59,19 +59,24 @@ mod layer;
 pub mod layers;
 mod model;
 pub mod nodes;
+pub mod shared;
 
 pub use error::{Error, Result};
 pub use float::Float;
 pub use functions::{
     CROSS_ENTROPY_DELTA, cross_entropy_error, relu, relu_scalar, sigmoid, sigmoid_scalar, softmax,
 };
-pub use gradcheck::{GradCheck, GradCheckReport, GradEntry};
+pub use gradcheck::{Differentiable, GradCheck, GradCheckReport, GradEntry};
 pub use init::{Init, Randn};
 pub use labels::Labels;
 pub use layer::{Layer, Loss, Param, Parameters};
-pub use layers::{Affine, MatMul, Relu, Sigmoid, Softmax, SoftmaxWithLoss};
+pub use layers::{
+    Affine, Embedding, EmbeddingDot, MatMul, Relu, Sigmoid, SigmoidWithLoss, Softmax,
+    SoftmaxWithLoss,
+};
 pub use model::Sequential;
 pub use nodes::{Repeat, Sum};
+pub use shared::{Orientation, Shared, SharedRef};
 
 /// The `ndarray` this crate is built on, so that users name the same version.
 pub use ndarray;

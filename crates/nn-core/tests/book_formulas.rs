@@ -24,7 +24,7 @@ fn matmul<F: Float>(tol: f64) {
     assert_close("MatMul out", out, MATMUL_OUT, tol);
     let dx = layer.backward(a2::<F>(DOUT).view()).unwrap().to_owned();
     assert_close("MatMul dx", dx.view(), MATMUL_DX, tol);
-    assert_close("MatMul dW", layer.dw(), MATMUL_DW, tol);
+    assert_close("MatMul dW", layer.dw().view(), MATMUL_DW, tol);
 }
 
 fn affine<F: Float>(tol: f64) {
@@ -33,7 +33,7 @@ fn affine<F: Float>(tol: f64) {
     assert_close("Affine out", out, AFFINE_OUT, tol);
     let dx = layer.backward(a2::<F>(DOUT).view()).unwrap().to_owned();
     assert_close("Affine dx", dx.view(), MATMUL_DX, tol);
-    assert_close("Affine dW", layer.dw(), MATMUL_DW, tol);
+    assert_close("Affine dW", layer.dw().view(), MATMUL_DW, tol);
     assert_close("Affine db", layer.db(), AFFINE_DB, tol);
 }
 

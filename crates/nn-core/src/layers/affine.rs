@@ -3,6 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
 use crate::layers::matmul::{MatMul, check_weight};
+use crate::shared::SharedRef;
 use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 
 /// Fully connected layer: `out = x·W + b`, with `b` added to every row.
@@ -69,7 +70,7 @@ impl<F: Float> Affine<F> {
     }
 
     /// The weight `W`, `(inputs, outputs)`.
-    pub fn w(&self) -> ArrayView2<'_, F> {
+    pub fn w(&self) -> SharedRef<'_, F> {
         self.matmul.w()
     }
 
@@ -79,7 +80,7 @@ impl<F: Float> Affine<F> {
     }
 
     /// `∂L/∂W` from the last `backward`.
-    pub fn dw(&self) -> ArrayView2<'_, F> {
+    pub fn dw(&self) -> SharedRef<'_, F> {
         self.matmul.dw()
     }
 
@@ -173,7 +174,7 @@ mod tests {
             .backward(array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]].view())
             .unwrap();
         assert_eq!(layer.db(), array![9.0, 12.0]);
-        assert_eq!(layer.dw(), array![[22.0, 28.0]]);
+        assert_eq!(*layer.dw(), array![[22.0, 28.0]]);
     }
 
     #[test]
@@ -191,7 +192,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(names, ["W", "b"]);
-        assert_eq!(layer.w(), array![[0.5, 1.5]]);
+        assert_eq!(*layer.w(), array![[0.5, 1.5]]);
         assert_eq!(layer.b(), array![-0.5, -0.5]);
     }
 

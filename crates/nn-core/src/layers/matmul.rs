@@ -4,12 +4,19 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::layer::{check_backward, non_empty, reshape_buffer};
+use crate::shared::{Orientation, Shared, SharedRef};
 use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 
 /// Matrix product with a weight: `out = x·W`.
 ///
 /// Backward: `dx = dout·Wᵀ`, `dW = xᵀ·dout`. Both products, and the forward
 /// one, go to BLAS `gemm` and write into buffers the layer keeps.
+///
+/// The weight is either the layer's own ([`MatMul::new`]) or a [`Shared`]
+/// one that other layers use too ([`MatMul::shared`], the book's
+/// `SimpleCBOW` with one `W_in` in two layers), possibly transposed
+/// (chapter 6's output layer tied to the embedding). A shared weight's
+/// gradient is the sum over its uses; see [`crate::shared`].
 ///
 /// ```
 /// use nn_core::{Layer, MatMul};
@@ -18,18 +25,43 @@ use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 /// let out = layer.forward(array![[1.0, 1.0]].view())?.to_owned();
 /// assert_eq!(out, array![[4.0, 6.0]]);
 /// layer.backward(array![[1.0, 0.0]].view())?;
-/// assert_eq!(layer.dw(), array![[1.0, 0.0], [1.0, 0.0]]);
+/// assert_eq!(*layer.dw(), array![[1.0, 0.0], [1.0, 0.0]]);
 /// # Ok::<(), nn_core::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MatMul<F: Float> {
-    w: Array2<F>,
-    dw: Array2<F>,
+    weight: Shared<F>,
+    orientation: Orientation,
+    /// The layer lists the weight among its parameters (it made it).
+    owns: bool,
+    /// This use's gradient is in the shared sum since the last forward.
+    contributed: bool,
     /// Copy of the last input, for `dW = xᵀ·dout`.
     x: Array2<F>,
     out: Array2<F>,
     dx: Array2<F>,
     ready: bool,
+}
+
+impl<F: Float> Clone for MatMul<F> {
+    /// A layer with its own weight is copied with its weight; a layer on a
+    /// shared weight is copied as another use of the same weight.
+    fn clone(&self) -> Self {
+        Self {
+            weight: if self.owns {
+                self.weight.deep_clone()
+            } else {
+                self.weight.clone()
+            },
+            orientation: self.orientation,
+            owns: self.owns,
+            contributed: self.contributed,
+            x: self.x.clone(),
+            out: self.out.clone(),
+            dx: self.dx.clone(),
+            ready: self.ready,
+        }
+    }
 }
 
 impl<F: Float> MatMul<F> {
@@ -39,15 +71,28 @@ impl<F: Float> MatMul<F> {
     /// `w` with a zero dimension.
     pub fn new(w: Array2<F>) -> Result<Self> {
         check_weight("MatMul.new", &w)?;
+        Ok(Self::on(Shared::new("W", w)?, Orientation::AsIs, true))
+    }
+
+    /// A layer on the shared weight `w`, used as stored (`out = x·W`) or
+    /// transposed (`out = x·Wᵀ`). The layer does not list `w` among its
+    /// parameters: the model that shares it does, once.
+    pub fn shared(w: &Shared<F>, orientation: Orientation) -> Self {
+        Self::on(w.clone(), orientation, false)
+    }
+
+    fn on(weight: Shared<F>, orientation: Orientation, owns: bool) -> Self {
         crate::blas::warn_if_unfit();
-        Ok(Self {
-            dw: Array2::zeros(w.raw_dim()),
-            w,
+        Self {
+            weight,
+            orientation,
+            owns,
+            contributed: false,
             x: Array2::zeros((0, 0)),
             out: Array2::zeros((0, 0)),
             dx: Array2::zeros((0, 0)),
             ready: false,
-        })
+        }
     }
 
     /// A layer with an `(inputs, outputs)` weight drawn by `init` from `rng`.
@@ -63,14 +108,21 @@ impl<F: Float> MatMul<F> {
         Self::new(init.matrix(inputs, outputs, rng)?)
     }
 
-    /// The weight `W`, `(inputs, outputs)`.
-    pub fn w(&self) -> ArrayView2<'_, F> {
-        self.w.view()
+    /// The weight as stored (for a transposed use, the transpose of the `W`
+    /// in `x·W`). Layers on it refuse to run while the reference lives.
+    pub fn w(&self) -> SharedRef<'_, F> {
+        self.weight.value()
     }
 
-    /// `∂L/∂W` from the last `backward` (zeros before it).
-    pub fn dw(&self) -> ArrayView2<'_, F> {
-        self.dw.view()
+    /// `∂L/∂W` from the last `backward` (zeros before it), as stored; for a
+    /// shared weight, the sum over its uses.
+    pub fn dw(&self) -> SharedRef<'_, F> {
+        self.weight.grad()
+    }
+
+    /// The handle of the weight, to build other layers on it.
+    pub fn weight(&self) -> &Shared<F> {
+        &self.weight
     }
 
     /// The forward pass of `MatMul`, or of `Affine` when `bias` is given:
@@ -83,15 +135,20 @@ impl<F: Float> MatMul<F> {
         bias: Option<ArrayView1<'_, F>>,
     ) -> Result<ArrayView2<'_, F>> {
         non_empty(op, &x)?;
+        let mut inner = self.weight.lock(op)?;
+        let w = match self.orientation {
+            Orientation::AsIs => inner.value.view(),
+            Orientation::Transposed => inner.value.t(),
+        };
         let (n, d) = x.dim();
-        let (wd, h) = self.w.dim();
+        let (wd, h) = w.dim();
         if d != wd {
             return Err(Error::shape(
                 op,
                 format!(
                     "x has {d} columns but W has {wd} rows (x: {:?}, W: {:?})",
                     x.shape(),
-                    self.w.shape()
+                    w.shape()
                 ),
             ));
         }
@@ -103,20 +160,23 @@ impl<F: Float> MatMul<F> {
                 self.out.assign(&b.broadcast((n, h)).ok_or_else(|| {
                     Error::shape(
                         op,
-                        format!("b {:?} does not fit W {:?}", b.shape(), self.w.shape()),
+                        format!("b {:?} does not fit W {:?}", b.shape(), w.shape()),
                     )
                 })?);
                 F::one()
             }
             None => F::zero(),
         };
-        general_mat_mul(F::one(), &self.x, &self.w, beta, &mut self.out);
+        general_mat_mul(F::one(), &self.x, &w, beta, &mut self.out);
+        inner.mark_forward();
+        self.contributed = false;
         self.ready = true;
         Ok(self.out.view())
     }
 
-    /// The backward pass shared with `Affine`: writes `dW` and, when
-    /// `input_grad`, `dx` (the returned view is of `dx`, stale otherwise).
+    /// The backward pass shared with `Affine`: writes (or, for a further use
+    /// of a shared weight, adds to) `dW` and, when `input_grad`, `dx` (the
+    /// returned view is of `dx`, stale otherwise).
     pub(crate) fn backward_impl(
         &mut self,
         op: &'static str,
@@ -124,24 +184,44 @@ impl<F: Float> MatMul<F> {
         input_grad: bool,
     ) -> Result<ArrayView2<'_, F>> {
         check_backward(op, self.ready, &dout, self.out.dim())?;
+        let handles = self.weight.handles();
+        let mut inner = self.weight.lock(op)?;
+        let overwrite = inner.begin_backward(op, &mut self.contributed, handles)?;
+        let beta = if overwrite { F::zero() } else { F::one() };
+        let inner = &mut *inner;
         if input_grad {
             let (n, d) = self.x.dim();
             reshape_buffer(&mut self.dx, n, d);
-            general_mat_mul(F::one(), &dout, &self.w.t(), F::zero(), &mut self.dx);
+            // dx = dout·Wᵀ with W = value (as is) or valueᵀ (transposed).
+            let wt = match self.orientation {
+                Orientation::AsIs => inner.value.t(),
+                Orientation::Transposed => inner.value.view(),
+            };
+            general_mat_mul(F::one(), &dout, &wt, F::zero(), &mut self.dx);
         }
-        general_mat_mul(F::one(), &self.x.t(), &dout, F::zero(), &mut self.dw);
+        match self.orientation {
+            // dW = xᵀ·dout.
+            Orientation::AsIs => {
+                general_mat_mul(F::one(), &self.x.t(), &dout, beta, &mut inner.grad)
+            }
+            // W = valueᵀ, so d(value) = dWᵀ = doutᵀ·x.
+            Orientation::Transposed => {
+                general_mat_mul(F::one(), &dout.t(), &self.x, beta, &mut inner.grad)
+            }
+        }
         Ok(self.dx.view())
     }
 
+    /// Hands `f` the weight when the layer owns it.
     pub(crate) fn visit_weight(
         &mut self,
         f: &mut dyn FnMut(Param<'_, F>) -> Result<()>,
     ) -> Result<()> {
-        f(Param {
-            name: "W",
-            value: self.w.view_mut().into_dyn(),
-            grad: self.dw.view_mut().into_dyn(),
-        })
+        if self.owns {
+            self.weight.visit(f)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -215,8 +295,8 @@ mod tests {
         for (a, b) in out64
             .iter()
             .chain(&dx64)
-            .chain(&wide.dw())
-            .zip(out32.iter().chain(&dx32).chain(&narrow.dw()))
+            .chain(wide.dw().iter())
+            .zip(out32.iter().chain(&dx32).chain(narrow.dw().iter()))
         {
             assert!((a - f64::from(*b)).abs() < 1e-5, "{a} vs {b}");
         }
@@ -228,16 +308,16 @@ mod tests {
         let x = randn::<f64>(4, 3, 2);
         layer.forward(x.view()).unwrap();
         let dx_at = address(layer.backward(randn::<f64>(4, 2, 3).view()).unwrap());
-        let dw_at = address(layer.dw());
+        let dw_at = address(layer.dw().view());
         let first = layer.dw().to_owned();
         layer.forward(x.view()).unwrap();
         assert_eq!(
             address(layer.backward(randn::<f64>(4, 2, 4).view()).unwrap()),
             dx_at
         );
-        assert_eq!(address(layer.dw()), dw_at);
+        assert_eq!(address(layer.dw().view()), dw_at);
         assert_ne!(
-            layer.dw(),
+            *layer.dw(),
             first,
             "dW is overwritten, not accumulated or kept"
         );
@@ -278,7 +358,7 @@ mod tests {
         a.backward(dout.view()).unwrap();
         b.forward(x.view()).unwrap();
         b.backward_params_only(dout.view()).unwrap();
-        assert_eq!(a.dw(), b.dw());
+        assert_eq!(*a.dw(), *b.dw());
         assert_eq!(
             message(
                 MatMul::<f64>::new(randn(3, 4, 3))

@@ -1,15 +1,22 @@
-//! The layers of chapter 1, one per file.
+//! The layers, one per file: chapter 1's, and chapter 4's `Embedding`,
+//! `EmbeddingDot` and `SigmoidWithLoss`.
 
 mod affine;
+pub(crate) mod embedding;
+mod embedding_dot;
 pub(crate) mod matmul;
 mod relu;
 mod sigmoid;
+mod sigmoid_with_loss;
 mod softmax;
 mod softmax_with_loss;
 
 pub use affine::Affine;
+pub use embedding::Embedding;
+pub use embedding_dot::EmbeddingDot;
 pub use matmul::MatMul;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
+pub use sigmoid_with_loss::SigmoidWithLoss;
 pub use softmax::Softmax;
 pub use softmax_with_loss::SoftmaxWithLoss;
