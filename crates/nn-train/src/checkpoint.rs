@@ -284,6 +284,7 @@ impl<F: Float> RunState<F> {
                 epoch: e as usize,
                 iteration: i as usize,
                 loss,
+                seconds: None,
             })
             .collect();
         let trainer = TrainerState {

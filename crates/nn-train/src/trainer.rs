@@ -1,8 +1,10 @@
 //! The book's `Trainer` (`common/trainer.py`): mini-batch training with a
 //! per-epoch shuffle, optional gradient clipping and a loss history.
 
+use std::time::Instant;
+
 use ndarray::{Array2, ArrayView2, Axis, s};
-use nn_core::{Error, Float, Result, Sequential};
+use nn_core::{Error, Float, Labels, Parameters, Result, Sequential};
 use nn_optim::{Optimizer, Update, clip_grads};
 
 use crate::{Progress, Shuffle};
@@ -22,6 +24,10 @@ pub struct FitConfig {
     /// whole run, so with the book's 10 iterations per epoch and 10 here,
     /// one record closes each epoch).
     pub eval_interval: Option<usize>,
+    /// Records carry the seconds since `fit` began, and their lines the
+    /// book's `time 1[s]` column (`common/trainer.py` prints it; chapter 1's
+    /// custom loop, the default run, does not).
+    pub time: bool,
 }
 
 impl Default for FitConfig {
@@ -31,6 +37,7 @@ impl Default for FitConfig {
             batch_size: 32,
             max_grad: None,
             eval_interval: Some(20),
+            time: false,
         }
     }
 }
@@ -45,15 +52,96 @@ pub struct Record {
     pub iteration: usize,
     /// The mean loss.
     pub loss: f64,
+    /// Seconds since `fit` began, when [`FitConfig::time`] asked for them.
+    pub seconds: Option<f64>,
 }
 
 impl Record {
-    /// The line the book prints: `| epoch 1 |  iter 10 / 10 | loss 1.13`.
+    /// The line the book prints: `| epoch 1 |  iter 10 / 10 | loss 1.13`, or
+    /// with the time, `| epoch 1 |  iter 21 / 9295 | time 1[s] | loss 4.15`
+    /// (whole seconds, truncated, as the book's `%d`).
     pub fn book_line(&self, iterations: usize) -> String {
-        format!(
-            "| epoch {} |  iter {} / {} | loss {:.2}",
-            self.epoch, self.iteration, iterations, self.loss
-        )
+        match self.seconds {
+            Some(seconds) => format!(
+                "| epoch {} |  iter {} / {} | time {}[s] | loss {:.2}",
+                self.epoch, self.iteration, iterations, seconds as u64, self.loss
+            ),
+            None => format!(
+                "| epoch {} |  iter {} / {} | loss {:.2}",
+                self.epoch, self.iteration, iterations, self.loss
+            ),
+        }
+    }
+}
+
+/// What a [`Trainer`] trains: a loss over a batch of samples, one per row of
+/// `x`, with one label each, and a backward pass that fills the parameters'
+/// gradients.
+///
+/// [`Sequential`] is one (rows of features, class labels); chapter 4's CBOW
+/// is another (rows of context word ids, target word ids).
+pub trait Model<F: Float>: Parameters<F> {
+    /// The element of a sample's row: `F` for features, `usize` for word ids.
+    type Input: Copy + Default;
+    /// A sample's label.
+    type Label: Copy;
+
+    /// The mean loss of the batch, caching what `backward` needs.
+    ///
+    /// # Errors
+    /// Data the model can't take, or a non-finite loss.
+    fn forward(&mut self, x: ArrayView2<'_, Self::Input>, t: &[Self::Label]) -> Result<F>;
+
+    /// Fills every parameter's gradient for the last `forward`.
+    ///
+    /// # Errors
+    /// Called before `forward`.
+    fn backward(&mut self) -> Result<()>;
+
+    /// Checks the whole data set before the first step, so that a bad row is
+    /// refused up front rather than in epoch 37. The default accepts all.
+    ///
+    /// # Errors
+    /// Data the model can't take.
+    fn check_data(&mut self, x: ArrayView2<'_, Self::Input>, t: &[Self::Label]) -> Result<()> {
+        let _ = (x, t);
+        Ok(())
+    }
+}
+
+impl<F: Float> Model<F> for Sequential<F> {
+    type Input = F;
+    type Label = usize;
+
+    fn forward(&mut self, x: ArrayView2<'_, F>, t: &[usize]) -> Result<F> {
+        Sequential::forward(self, x, Labels::Indices(t.into()))
+    }
+
+    fn backward(&mut self) -> Result<()> {
+        self.backward_params()
+    }
+
+    /// Every feature finite, and one sample through the model: its columns
+    /// and the class count are checked before any step.
+    fn check_data(&mut self, x: ArrayView2<'_, F>, t: &[usize]) -> Result<()> {
+        const OP: &str = "Trainer.fit";
+        if let Some(((row, col), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                op: OP,
+                what: format!("x[{row}, {col}]"),
+                value: v.as_f64(),
+            });
+        }
+        let classes = self.predict(x.slice(s![..1, ..]))?.ncols();
+        if let Some((row, &label)) = t.iter().enumerate().find(|&(_, &label)| label >= classes) {
+            return Err(Error::LabelOutOfRange {
+                op: OP,
+                row,
+                label,
+                classes,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -75,7 +163,8 @@ pub struct TrainerState {
     pub history: Vec<Record>,
 }
 
-/// Trains a [`Sequential`] model with any optimizer, as the book's `Trainer`.
+/// Trains a [`Model`] (by default a [`Sequential`]) with any optimizer, as
+/// the book's `Trainer`.
 ///
 /// ```
 /// use nn_core::{Affine, Init, Sequential, Sigmoid, SoftmaxWithLoss};
@@ -89,25 +178,25 @@ pub struct TrainerState {
 ///     .with(Sigmoid::new())
 ///     .with(Affine::init(10, 3, Init::BOOK, &mut rng)?);
 /// let mut trainer = Trainer::new(model, OptimizerKind::Sgd.build(Some(1.0))?);
-/// let config = FitConfig { max_epoch: 20, batch_size: 30, max_grad: None, eval_interval: Some(10) };
+/// let config = FitConfig { max_epoch: 20, batch_size: 30, eval_interval: Some(10), ..FitConfig::default() };
 /// trainer.fit(x.view(), &t, &config, &mut rng, &mut Silent)?;
 /// assert_eq!(trainer.history().len(), 20);
 /// # Ok::<(), nn_core::Error>(())
 /// ```
-pub struct Trainer<F: Float> {
-    model: Sequential<F>,
+pub struct Trainer<F: Float, M: Model<F> = Sequential<F>> {
+    model: M,
     optimizer: Box<dyn Optimizer<F> + Send>,
     state: TrainerState,
     /// The data in the current order, and the buffers of the reordering.
-    x: Array2<F>,
-    t: Vec<usize>,
+    x: Array2<M::Input>,
+    t: Vec<M::Label>,
     permutation: Vec<usize>,
     composed: Vec<usize>,
 }
 
-impl<F: Float> Trainer<F> {
+impl<F: Float, M: Model<F>> Trainer<F, M> {
     /// A trainer for `model` updating it with `optimizer`.
-    pub fn new(model: Sequential<F>, optimizer: Box<dyn Optimizer<F> + Send>) -> Self {
+    pub fn new(model: M, optimizer: Box<dyn Optimizer<F> + Send>) -> Self {
         Self {
             model,
             optimizer,
@@ -118,7 +207,7 @@ impl<F: Float> Trainer<F> {
                 pending: (0.0, 0),
                 history: Vec::new(),
             },
-            x: Array2::zeros((0, 0)),
+            x: Array2::default((0, 0)),
             t: Vec::new(),
             permutation: Vec::new(),
             composed: Vec::new(),
@@ -126,7 +215,7 @@ impl<F: Float> Trainer<F> {
     }
 
     /// The model.
-    pub fn model(&mut self) -> &mut Sequential<F> {
+    pub fn model(&mut self) -> &mut M {
         &mut self.model
     }
 
@@ -157,7 +246,7 @@ impl<F: Float> Trainer<F> {
     }
 
     /// Takes the model and optimizer back.
-    pub fn into_parts(self) -> (Sequential<F>, Box<dyn Optimizer<F> + Send>) {
+    pub fn into_parts(self) -> (M, Box<dyn Optimizer<F> + Send>) {
         (self.model, self.optimizer)
     }
 
@@ -170,24 +259,14 @@ impl<F: Float> Trainer<F> {
     /// epoch and iteration. Records made before the error are kept.
     pub fn fit(
         &mut self,
-        x: ArrayView2<'_, F>,
-        t: &[usize],
+        x: ArrayView2<'_, M::Input>,
+        t: &[M::Label],
         config: &FitConfig,
         shuffle: &mut dyn Shuffle,
         progress: &mut dyn Progress,
     ) -> Result<()> {
-        let iterations = check_fit(x, t, config)?;
-        // One sample through the model: its columns and the class count are
-        // checked before any step rather than somewhere in epoch 37.
-        let classes = self.model.predict(x.slice(s![..1, ..]))?.ncols();
-        if let Some((row, &label)) = t.iter().enumerate().find(|&(_, &label)| label >= classes) {
-            return Err(Error::LabelOutOfRange {
-                op: "Trainer.fit",
-                row,
-                label,
-                classes,
-            });
-        }
+        let iterations = check_fit(x, t.len(), config)?;
+        self.model.check_data(x, t)?;
         let n = x.nrows();
         if self.state.order.len() != n || self.state.order.iter().any(|&i| i >= n) {
             self.state.order = (0..n).collect();
@@ -200,8 +279,8 @@ impl<F: Float> Trainer<F> {
 
     fn epochs(
         &mut self,
-        x: ArrayView2<'_, F>,
-        t: &[usize],
+        x: ArrayView2<'_, M::Input>,
+        t: &[M::Label],
         config: &FitConfig,
         iterations: usize,
         shuffle: &mut dyn Shuffle,
@@ -209,8 +288,9 @@ impl<F: Float> Trainer<F> {
     ) -> Result<()> {
         let (n, batch) = (x.nrows(), config.batch_size);
         if self.x.dim() != x.dim() {
-            self.x = Array2::zeros(x.dim());
+            self.x = Array2::default(x.dim());
         }
+        let start = Instant::now();
         for _ in 0..config.max_epoch {
             let epoch = self.state.epoch + 1;
             // idx = permutation(n); x = x[idx]: the new order of the original rows.
@@ -238,7 +318,7 @@ impl<F: Float> Trainer<F> {
                     .model
                     .forward(self.x.slice(s![rows.clone(), ..]), &self.t[rows])
                     .map_err(at)?;
-                self.model.backward_params().map_err(at)?;
+                self.model.backward().map_err(at)?;
                 if let Some(max_norm) = config.max_grad {
                     clip_grads(&mut self.model, max_norm).map_err(at)?;
                 }
@@ -258,6 +338,7 @@ impl<F: Float> Trainer<F> {
                         epoch,
                         iteration: it + 1,
                         loss: sum / count as f64,
+                        seconds: config.time.then(|| start.elapsed().as_secs_f64()),
                     };
                     self.state.history.push(record);
                     progress.record(&record, iterations);
@@ -270,7 +351,7 @@ impl<F: Float> Trainer<F> {
 }
 
 /// Validates `fit`'s arguments; returns the iterations per epoch.
-fn check_fit<F: Float>(x: ArrayView2<'_, F>, t: &[usize], config: &FitConfig) -> Result<usize> {
+fn check_fit<X>(x: ArrayView2<'_, X>, labels: usize, config: &FitConfig) -> Result<usize> {
     const OP: &str = "Trainer.fit";
     if x.is_empty() {
         return Err(Error::Empty {
@@ -278,12 +359,12 @@ fn check_fit<F: Float>(x: ArrayView2<'_, F>, t: &[usize], config: &FitConfig) ->
             shape: x.shape().to_vec(),
         });
     }
-    if t.len() != x.nrows() {
+    if labels != x.nrows() {
         return Err(Error::shape(
             OP,
             format!(
                 "{} labels for {} samples (x: {:?})",
-                t.len(),
+                labels,
                 x.nrows(),
                 x.shape()
             ),
@@ -312,13 +393,6 @@ fn check_fit<F: Float>(x: ArrayView2<'_, F>, t: &[usize], config: &FitConfig) ->
             OP,
             format!("max_grad must be positive and finite, got {g}"),
         ));
-    }
-    if let Some(((row, col), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(Error::NonFinite {
-            op: OP,
-            what: format!("x[{row}, {col}]"),
-            value: v.as_f64(),
-        });
     }
     Ok(x.nrows() / config.batch_size)
 }
@@ -385,4 +459,28 @@ pub fn accuracy<F: Float>(
         predicted.iter().zip(t).filter(|(p, t)| p == t).count(),
         t.len(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Record;
+
+    #[test]
+    fn book_lines_with_and_without_the_time_column() {
+        let mut record = Record {
+            epoch: 1,
+            iteration: 21,
+            loss: 4.1549,
+            seconds: None,
+        };
+        assert_eq!(
+            record.book_line(9295),
+            "| epoch 1 |  iter 21 / 9295 | loss 4.15"
+        );
+        record.seconds = Some(1.97);
+        assert_eq!(
+            record.book_line(9295),
+            "| epoch 1 |  iter 21 / 9295 | time 1[s] | loss 4.15"
+        );
+    }
 }
