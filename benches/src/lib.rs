@@ -241,7 +241,7 @@ pub fn seconds_per_step<F: Float>(workload: Workload) -> Result<f64> {
             batch_size: workload.batch,
             max_grad: None,
             eval_interval: Some(10),
-            time: false,
+            style: nn_train::RecordStyle::CustomLoop,
         };
         let started = std::time::Instant::now();
         trainer.fit(x.view(), &t, &config, &mut rng, &mut Silent)?;

@@ -324,7 +324,7 @@ fn run<F: Float>(config: &TrainConfig, saved: Saved<'_>) -> Result<Outcome> {
         batch_size: config.batch_size,
         max_grad: config.max_grad,
         eval_interval: Some(config.eval_interval),
-        time: false,
+        style: nn_train::RecordStyle::CustomLoop,
     };
     let iterations = SAMPLES / config.batch_size;
     let mut progress = for_stdout(config.quiet);

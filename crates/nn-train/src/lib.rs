@@ -40,7 +40,9 @@ pub use npz::{Npz, NpzFields, write_atomic};
 pub use numpy_random::{NumpyRandom, NumpyState};
 pub use progress::{Bar, PlainLines, Progress, Silent, for_stdout};
 pub use spiral::{Spiral, one_hot};
-pub use trainer::{FitConfig, Model, Record, Trainer, TrainerState, accuracy, predict_classes};
+pub use trainer::{
+    FitConfig, Model, Record, RecordStyle, Trainer, TrainerState, accuracy, predict_classes,
+};
 
 #[cfg(test)]
 #[rustfmt::skip]

@@ -24,10 +24,23 @@ pub struct FitConfig {
     /// whole run, so with the book's 10 iterations per epoch and 10 here,
     /// one record closes each epoch).
     pub eval_interval: Option<usize>,
-    /// Records carry the seconds since `fit` began, and their lines the
-    /// book's `time 1[s]` column (`common/trainer.py` prints it; chapter 1's
-    /// custom loop, the default run, does not).
-    pub time: bool,
+    /// When records are made and what their lines show.
+    pub style: RecordStyle,
+}
+
+/// The two loops of the book, which record the loss at different moments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordStyle {
+    /// Chapter 1's `train_custom_loop.py` (the default run): a record every
+    /// `eval_interval` iterations counted over the whole run,
+    /// `| epoch 1 |  iter 10 / 10 | loss 1.13`.
+    #[default]
+    CustomLoop,
+    /// `common/trainer.py`'s `Trainer.fit`: a record after iteration `i` of
+    /// each epoch (from 0) when `i % eval_interval == 0`, so the first covers
+    /// one iteration, with the seconds since `fit` began:
+    /// `| epoch 1 |  iter 21 / 9295 | time 1[s] | loss 4.15`.
+    Trainer,
 }
 
 impl Default for FitConfig {
@@ -37,7 +50,7 @@ impl Default for FitConfig {
             batch_size: 32,
             max_grad: None,
             eval_interval: Some(20),
-            time: false,
+            style: RecordStyle::CustomLoop,
         }
     }
 }
@@ -52,7 +65,7 @@ pub struct Record {
     pub iteration: usize,
     /// The mean loss.
     pub loss: f64,
-    /// Seconds since `fit` began, when [`FitConfig::time`] asked for them.
+    /// Seconds since `fit` began, in [`RecordStyle::Trainer`]'s records.
     pub seconds: Option<f64>,
 }
 
@@ -330,15 +343,19 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
                 self.state.pending.0 += loss;
                 self.state.pending.1 += 1;
                 progress.iteration(epoch, it + 1, loss);
-                if let Some(interval) = config.eval_interval
-                    && self.state.iterations % interval == 0
-                {
+                let due = match (config.eval_interval, config.style) {
+                    (None, _) => false,
+                    (Some(n), RecordStyle::CustomLoop) => self.state.iterations % n == 0,
+                    (Some(n), RecordStyle::Trainer) => it % n == 0,
+                };
+                if due {
                     let (sum, count) = std::mem::take(&mut self.state.pending);
                     let record = Record {
                         epoch,
                         iteration: it + 1,
                         loss: sum / count as f64,
-                        seconds: config.time.then(|| start.elapsed().as_secs_f64()),
+                        seconds: (config.style == RecordStyle::Trainer)
+                            .then(|| start.elapsed().as_secs_f64()),
                     };
                     self.state.history.push(record);
                     progress.record(&record, iterations);

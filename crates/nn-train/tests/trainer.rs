@@ -218,3 +218,29 @@ fn prints_the_books_lines_and_evaluates_in_batches() {
     );
     let _ = OptimizerKind::ALL;
 }
+
+#[test]
+fn the_trainer_style_records_as_common_trainer_py() {
+    let mut rng = NumpyRandom::new(1984);
+    let (x, t, mut trainer) = book_setup::<f64>(&mut rng);
+    // 300 samples in batches of 30: 10 iterations per epoch; trainer.py
+    // records after iterations 0 and 4 and 8 of each epoch (iters % 4 == 0).
+    let config = FitConfig {
+        max_epoch: 2,
+        batch_size: 30,
+        max_grad: None,
+        eval_interval: Some(4),
+        style: nn_train::RecordStyle::Trainer,
+    };
+    trainer
+        .fit(x.view(), &t, &config, &mut rng, &mut Silent)
+        .unwrap();
+    let at: Vec<_> = trainer
+        .history()
+        .iter()
+        .map(|r| (r.epoch, r.iteration))
+        .collect();
+    assert_eq!(at, [(1, 1), (1, 5), (1, 9), (2, 1), (2, 5), (2, 9)]);
+    assert!(trainer.history().iter().all(|r| r.seconds.is_some()));
+    assert!(trainer.history()[0].book_line(10).contains("| time 0[s] |"));
+}

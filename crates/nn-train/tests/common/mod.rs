@@ -33,6 +33,6 @@ pub fn book_config(epochs: usize) -> FitConfig {
         batch_size: 30,
         max_grad: None,
         eval_interval: Some(10),
-        time: false,
+        style: nn_train::RecordStyle::CustomLoop,
     }
 }
