@@ -28,20 +28,25 @@
 #![warn(missing_docs)]
 
 mod co_occurrence;
+mod contexts;
 mod corpus;
 pub mod download;
 mod ppmi;
 mod print;
 pub mod ptb;
+mod sampler;
 mod similarity;
 mod sparse;
 #[cfg(feature = "blas")]
 mod svd;
+pub mod word2vec;
 
 pub use co_occurrence::{co_occurrence, create_co_matrix};
+pub use contexts::{convert_one_hot, create_contexts_target};
 pub use corpus::{Corpus, Vocabulary, preprocess};
 pub use ppmi::{PPMI_EPS, ppmi, ppmi_sparse};
 pub use print::{NumpyPrint, numpy_str, py_repr};
+pub use sampler::UnigramSampler;
 pub use similarity::{COS_EPS, Lookup, Ranking, analogy, cos_similarity, most_similar, normalize};
 pub use sparse::Csr;
 #[cfg(feature = "blas")]

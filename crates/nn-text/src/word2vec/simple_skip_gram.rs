@@ -1,0 +1,121 @@
+//! `SimpleSkipGram` (`ch03/simple_skip_gram.py`).
+
+use ndarray::{Array2, ArrayView2};
+use nn_core::{
+    Float, Labels, Layer, Loss, MatMul, Param, Parameters, Randn, Result, SharedRef,
+    SoftmaxWithLoss,
+};
+use nn_train::Model;
+
+use super::simple_cbow::one_hot_into;
+use super::{book_weight, check_batch};
+
+/// The book's `SimpleSkipGram(vocab_size, hidden_size)`: the target word as a
+/// one-hot row through `MatMul(W_in)` and `MatMul(W_out)`, scored against
+/// both context words by two `SoftmaxWithLoss` layers whose losses add.
+/// Inputs as [`SimpleCbow`](super::SimpleCbow); parameters `W_in`, `W_out`.
+#[derive(Debug)]
+pub struct SimpleSkipGram<F: Float> {
+    in_layer: MatMul<F>,
+    out_layer: MatMul<F>,
+    loss_layer1: SoftmaxWithLoss<F>,
+    loss_layer2: SoftmaxWithLoss<F>,
+    x: Array2<F>,
+    ds: Array2<F>,
+    c0: Vec<usize>,
+    c1: Vec<usize>,
+}
+
+impl<F: Float> SimpleSkipGram<F> {
+    /// The model with the book's initial weights drawn from `rng`.
+    ///
+    /// # Errors
+    /// A zero size.
+    pub fn new(
+        vocab_size: usize,
+        hidden_size: usize,
+        rng: &mut (impl Randn + ?Sized),
+    ) -> Result<Self> {
+        let w_in = book_weight(vocab_size, hidden_size, rng);
+        let w_out = book_weight(hidden_size, vocab_size, rng);
+        Self::from_weights(w_in, w_out)
+    }
+
+    /// The model with the given `W_in` `(V, H)` and `W_out` `(H, V)`.
+    ///
+    /// # Errors
+    /// Empty weights or shapes that don't fit.
+    pub fn from_weights(w_in: Array2<F>, w_out: Array2<F>) -> Result<Self> {
+        if w_in.dim() != (w_out.ncols(), w_out.nrows()) {
+            return Err(nn_core::Error::shape(
+                "SimpleSkipGram.new",
+                format!(
+                    "W_in must be (V, H) and W_out (H, V) (W_in: {:?}, W_out: {:?})",
+                    w_in.shape(),
+                    w_out.shape()
+                ),
+            ));
+        }
+        Ok(Self {
+            in_layer: MatMul::new(w_in)?,
+            out_layer: MatMul::new(w_out)?,
+            loss_layer1: SoftmaxWithLoss::new(),
+            loss_layer2: SoftmaxWithLoss::new(),
+            x: Array2::zeros((0, 0)),
+            ds: Array2::zeros((0, 0)),
+            c0: Vec::new(),
+            c1: Vec::new(),
+        })
+    }
+
+    /// The word vectors: `W_in`.
+    pub fn word_vecs(&self) -> SharedRef<'_, F> {
+        self.in_layer.w()
+    }
+}
+
+impl<F: Float> Parameters<F> for SimpleSkipGram<F> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.in_layer.visit_params(f)?;
+        self.out_layer.visit_params(f)
+    }
+}
+
+impl<F: Float> Model<F> for SimpleSkipGram<F> {
+    type Input = usize;
+    type Label = usize;
+
+    fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
+        let vocab = self.in_layer.weight().dim().0;
+        check_batch("SimpleSkipGram.forward", &contexts, target, 2, vocab)?;
+        one_hot_into(&mut self.x, target.iter().copied(), target.len(), vocab);
+        self.c0.clear();
+        self.c0.extend(contexts.column(0));
+        self.c1.clear();
+        self.c1.extend(contexts.column(1));
+        let h = self.in_layer.forward(self.x.view())?;
+        let s = self.out_layer.forward(h)?;
+        let l1 = Loss::forward(
+            &mut self.loss_layer1,
+            s,
+            Labels::Indices(self.c0[..].into()),
+        )?;
+        let l2 = Loss::forward(
+            &mut self.loss_layer2,
+            s,
+            Labels::Indices(self.c1[..].into()),
+        )?;
+        Ok(l1 + l2)
+    }
+
+    fn backward(&mut self) -> Result<()> {
+        let dl1 = self.loss_layer1.backward(F::one())?;
+        if self.ds.dim() != dl1.dim() {
+            self.ds = Array2::zeros(dl1.dim());
+        }
+        self.ds.assign(&dl1);
+        self.ds += &self.loss_layer2.backward(F::one())?;
+        let dh = self.out_layer.backward(self.ds.view())?;
+        self.in_layer.backward_params_only(dh)
+    }
+}

@@ -1,0 +1,182 @@
+//! `SkipGram` with negative sampling (`ch04/skip_gram.py`).
+
+use ndarray::{Array2, ArrayView2};
+use nn_core::{Embedding, Error, Float, Param, Parameters, Randn, Result, Shared, SharedRef};
+use nn_train::Model;
+
+use super::{NegativeSamplingLoss, book_weight, check_batch};
+
+/// The book's `SkipGram(vocab_size, hidden_size, window_size, corpus)`: the
+/// target word's row of `W_in` scored against each of the `2·window` context
+/// words by its own [`NegativeSamplingLoss`] (each with its own sampler),
+/// all on the one shared `W_out`; the losses add. Parameters `W_in`, `W_out`.
+#[derive(Debug)]
+pub struct SkipGram<F: Float> {
+    w_in: Shared<F>,
+    w_out: Shared<F>,
+    in_layer: Embedding<F>,
+    loss_layers: Vec<NegativeSamplingLoss<F>>,
+    dh: Array2<F>,
+}
+
+impl<F: Float> SkipGram<F> {
+    /// The model with the book's initial weights drawn from `rng`; context
+    /// position `i`'s sampler is seeded by `seed + i`.
+    ///
+    /// # Errors
+    /// A zero size or window, or a corpus the sampler refuses.
+    pub fn new(
+        vocab_size: usize,
+        hidden_size: usize,
+        window_size: usize,
+        corpus: &[usize],
+        rng: &mut (impl Randn + ?Sized),
+        seed: u64,
+    ) -> Result<Self> {
+        let w_in = book_weight(vocab_size, hidden_size, rng);
+        let w_out = book_weight(vocab_size, hidden_size, rng);
+        Self::from_weights(w_in, w_out, window_size, corpus, 5, seed)
+    }
+
+    /// The model with the given weights, both `(V, H)`, and `sample_size`
+    /// negative samples per context word.
+    ///
+    /// # Errors
+    /// Weights of different shapes or empty, a window of 0, or a corpus the
+    /// sampler refuses.
+    pub fn from_weights(
+        w_in: Array2<F>,
+        w_out: Array2<F>,
+        window_size: usize,
+        corpus: &[usize],
+        sample_size: usize,
+        seed: u64,
+    ) -> Result<Self> {
+        const OP: &str = "SkipGram.new";
+        if w_in.dim() != w_out.dim() {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "W_in and W_out must both be (V, H) (W_in: {:?}, W_out: {:?})",
+                    w_in.shape(),
+                    w_out.shape()
+                ),
+            ));
+        }
+        if window_size == 0 {
+            return Err(Error::invalid(OP, "window_size must be at least 1, got 0"));
+        }
+        let (w_in, w_out) = (Shared::new("W_in", w_in)?, Shared::new("W_out", w_out)?);
+        let loss_layers = (0..2 * window_size as u64)
+            .map(|i| {
+                NegativeSamplingLoss::new(&w_out, corpus, 0.75, sample_size, seed.wrapping_add(i))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            in_layer: Embedding::shared(&w_in),
+            w_in,
+            w_out,
+            loss_layers,
+            dh: Array2::zeros((0, 0)),
+        })
+    }
+
+    /// The word vectors: `W_in`.
+    pub fn word_vecs(&self) -> SharedRef<'_, F> {
+        self.w_in.value()
+    }
+
+    /// One forward pass with the given negative samples, one
+    /// `(batch, sample_size)` array per context position, instead of drawn
+    /// ones: to reproduce a step of the book's code exactly.
+    ///
+    /// # Errors
+    /// As [`Model::forward`], or samples of the wrong number or shape.
+    pub fn forward_with_samples(
+        &mut self,
+        contexts: ArrayView2<'_, usize>,
+        target: &[usize],
+        negative: &[ArrayView2<'_, usize>],
+    ) -> Result<F> {
+        if negative.len() != self.loss_layers.len() {
+            return Err(Error::shape(
+                "SkipGram.forward",
+                format!(
+                    "one array of negative samples per context position: {} needed, {} given",
+                    self.loss_layers.len(),
+                    negative.len()
+                ),
+            ));
+        }
+        self.run(contexts, target, Some(negative))
+    }
+
+    fn run(
+        &mut self,
+        contexts: ArrayView2<'_, usize>,
+        target: &[usize],
+        negative: Option<&[ArrayView2<'_, usize>]>,
+    ) -> Result<F> {
+        let vocab = self.w_in.dim().0;
+        check_batch(
+            "SkipGram.forward",
+            &contexts,
+            target,
+            self.loss_layers.len(),
+            vocab,
+        )?;
+        let h = self.in_layer.forward(target)?;
+        let mut loss = F::zero();
+        for (i, layer) in self.loss_layers.iter_mut().enumerate() {
+            loss += match negative {
+                Some(n) => layer.forward_with_samples(h, contexts.column(i), n[i])?,
+                None => layer.forward(h, contexts.column(i))?,
+            };
+        }
+        Ok(loss)
+    }
+}
+
+impl<F: Float> Parameters<F> for SkipGram<F> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.w_in.visit(f)?;
+        self.w_out.visit(f)
+    }
+}
+
+impl<F: Float> Model<F> for SkipGram<F> {
+    type Input = usize;
+    type Label = usize;
+
+    fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
+        let vocab = self.w_in.dim().0;
+        check_batch(
+            "SkipGram.forward",
+            &contexts,
+            target,
+            self.loss_layers.len(),
+            vocab,
+        )?;
+        let h = self.in_layer.forward(target)?;
+        let mut loss = F::zero();
+        for (i, layer) in self.loss_layers.iter_mut().enumerate() {
+            loss += layer.forward(h, contexts.column(i))?;
+        }
+        Ok(loss)
+    }
+
+    fn backward(&mut self) -> Result<()> {
+        for (i, layer) in self.loss_layers.iter_mut().enumerate() {
+            let dh = layer.backward(F::one())?;
+            if i == 0 {
+                if self.dh.dim() != dh.dim() {
+                    self.dh = Array2::zeros(dh.dim());
+                }
+                self.dh.assign(&dh);
+            } else {
+                self.dh += &dh;
+            }
+        }
+        self.in_layer.backward(self.dh.view())
+    }
+}
