@@ -1,11 +1,15 @@
 //! The `.npy` format (version 1.0 written; 1.0, 2.0 and 3.0 read), for the
 //! element types a checkpoint needs.
 
+use half::f16;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 
 /// An array read from or written to an `.npy` file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NpyArray {
+    /// `<f2`: IEEE half precision, as the book saves its word vectors
+    /// (`word_vecs.astype(np.float16)`).
+    F16(ArrayD<f16>),
     /// `<f4`
     F32(ArrayD<f32>),
     /// `<f8`
@@ -28,12 +32,13 @@ macro_rules! conversions {
     )*};
 }
 
-conversions!(F32 f32, F64 f64, U8 u8, U32 u32, U64 u64);
+conversions!(F16 f16, F32 f32, F64 f64, U8 u8, U32 u32, U64 u64);
 
 impl NpyArray {
     /// numpy's name of the element type (`"float64"`).
     pub fn dtype(&self) -> &'static str {
         match self {
+            NpyArray::F16(_) => "float16",
             NpyArray::F32(_) => "float32",
             NpyArray::F64(_) => "float64",
             NpyArray::U8(_) => "uint8",
@@ -45,6 +50,7 @@ impl NpyArray {
     /// The shape.
     pub fn shape(&self) -> &[usize] {
         match self {
+            NpyArray::F16(a) => a.shape(),
             NpyArray::F32(a) => a.shape(),
             NpyArray::F64(a) => a.shape(),
             NpyArray::U8(a) => a.shape(),
@@ -55,6 +61,7 @@ impl NpyArray {
 
     fn descr(&self) -> &'static str {
         match self {
+            NpyArray::F16(_) => "<f2",
             NpyArray::F32(_) => "<f4",
             NpyArray::F64(_) => "<f8",
             NpyArray::U8(_) => "|u1",
@@ -90,6 +97,9 @@ impl NpyArray {
         out.extend_from_slice(&(header.len() as u16).to_le_bytes());
         out.extend_from_slice(header.as_bytes());
         match self {
+            NpyArray::F16(a) => a
+                .iter()
+                .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
             NpyArray::F32(a) => a
                 .iter()
                 .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
@@ -105,6 +115,23 @@ impl NpyArray {
                 .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
         }
         out
+    }
+
+    /// A float array (`float16`, `float32` or `float64`) converted to
+    /// `f64`, exactly; `None` for integer arrays.
+    pub fn to_f64(&self) -> Option<ArrayD<f64>> {
+        match self {
+            NpyArray::F16(a) => Some(a.mapv(f64::from)),
+            NpyArray::F32(a) => Some(a.mapv(f64::from)),
+            NpyArray::F64(a) => Some(a.clone()),
+            _ => None,
+        }
+    }
+
+    /// `a` rounded to half precision (to nearest, ties to even, as numpy's
+    /// `astype(np.float16)`; beyond ±65504 it becomes ±inf, as in numpy).
+    pub fn f16_from_f64(a: &ArrayD<f64>) -> Self {
+        NpyArray::F16(a.mapv(f16::from_f64))
     }
 
     fn len(&self) -> usize {
@@ -140,12 +167,13 @@ impl NpyArray {
             .try_fold(1usize, |n, &d| n.checked_mul(d))
             .ok_or("the shape's size overflows")?;
         let size = match descr.as_str() {
+            "<f2" => 2,
             "<f4" | "<u4" => 4,
             "<f8" | "<u8" => 8,
             "|u1" | "<u1" => 1,
             other => {
                 return Err(format!(
-                    "unsupported dtype {other:?} (supported: little-endian float32, float64, uint8, uint32, uint64)"
+                    "unsupported dtype {other:?} (supported: little-endian float16, float32, float64, uint8, uint32, uint64)"
                 ));
             }
         };
@@ -172,6 +200,7 @@ impl NpyArray {
             })
         }
         Ok(match descr.as_str() {
+            "<f2" => NpyArray::F16(build(dim, words(data).map(f16::from_le_bytes).collect())?),
             "<f4" => NpyArray::F32(build(dim, words(data).map(f32::from_le_bytes).collect())?),
             "<f8" => NpyArray::F64(build(dim, words(data).map(f64::from_le_bytes).collect())?),
             "<u4" => NpyArray::U32(build(dim, words(data).map(u32::from_le_bytes).collect())?),
@@ -272,6 +301,7 @@ mod tests {
         let arrays: Vec<NpyArray> = vec![
             array![[1.5f64, -2.0], [3.0, 4.25]].into_dyn().into(),
             array![1.0f32, f32::MIN_POSITIVE].into_dyn().into(),
+            array![[f16::from_f64(0.1), f16::MAX]].into_dyn().into(),
             ArrayD::from_elem(IxDyn(&[]), 7u64).into(),
             array![[[1u32]], [[2]]].into_dyn().into(),
             array![104u8, 105].into_dyn().into(),
@@ -285,6 +315,19 @@ mod tests {
             );
             assert_eq!(NpyArray::decode(&bytes).unwrap(), a);
         }
+    }
+
+    /// numpy's `np.array([1.0, 0.1, -2.5e-5, 65519.0, 65520.0]).astype(np.float16)`
+    /// bytes, and their exact widening.
+    #[test]
+    fn half_precision_rounds_as_numpy() {
+        let a = NpyArray::f16_from_f64(&array![1.0, 0.1, -2.5e-5, 65519.0, 65520.0].into_dyn());
+        let NpyArray::F16(h) = &a else { unreachable!() };
+        let bits: Vec<u16> = h.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(bits, [0x3c00, 0x2e66, 0x81a3, 0x7bff, 0x7c00]);
+        let wide = a.to_f64().unwrap();
+        assert_eq!(wide[[1]], 0.0999755859375);
+        assert_eq!(a.dtype(), "float16");
     }
 
     #[test]
@@ -316,7 +359,7 @@ mod tests {
         big_endian[at] = b'>';
         assert_eq!(
             NpyArray::decode(&big_endian).unwrap_err(),
-            "unsupported dtype \">f8\" (supported: little-endian float32, float64, uint8, uint32, uint64)"
+            "unsupported dtype \">f8\" (supported: little-endian float16, float32, float64, uint8, uint32, uint64)"
         );
         // A header promising more than exists is refused before anything is allocated.
         let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }\n";
