@@ -234,6 +234,21 @@ fn truncated_svd_u(_: &Csr<f32>, _: &CountBigConfig) -> Result<Array2<f32>> {
 /// # Errors
 /// A word containing a newline, or the file cannot be written.
 pub fn save_word_vecs(path: &Path, word_vecs: &Array2<f32>, vocab: &Vocabulary) -> Result<()> {
+    write_word_vecs(path, NpyArray::F32(word_vecs.clone().into_dyn()), vocab)
+}
+
+/// As [`save_word_vecs`], with `word_vecs` stored as float16, as chapter 4's
+/// `train.py` stores them (`word_vecs.astype(np.float16)`): half the size,
+/// about three significant digits.
+///
+/// # Errors
+/// As [`save_word_vecs`].
+pub fn save_word_vecs_f16(path: &Path, word_vecs: &Array2<f32>, vocab: &Vocabulary) -> Result<()> {
+    let wide = word_vecs.mapv(f64::from).into_dyn();
+    write_word_vecs(path, NpyArray::f16_from_f64(&wide), vocab)
+}
+
+fn write_word_vecs(path: &Path, word_vecs: NpyArray, vocab: &Vocabulary) -> Result<()> {
     if let Some(w) = vocab.words().iter().find(|w| w.contains('\n')) {
         return Err(Error::invalid(
             "save_word_vecs",
@@ -241,7 +256,7 @@ pub fn save_word_vecs(path: &Path, word_vecs: &Array2<f32>, vocab: &Vocabulary) 
         ));
     }
     let mut npz = Npz::new();
-    npz.insert("word_vecs", NpyArray::F32(word_vecs.clone().into_dyn()));
+    npz.insert("word_vecs", word_vecs);
     let bytes = vocab.words().join("\n").into_bytes();
     npz.insert(
         "vocab",
@@ -250,18 +265,21 @@ pub fn save_word_vecs(path: &Path, word_vecs: &Array2<f32>, vocab: &Vocabulary) 
     npz.write(path)
 }
 
-/// Reads what [`save_word_vecs`] wrote.
+/// Reads what [`save_word_vecs`] or [`save_word_vecs_f16`] wrote (the
+/// vectors may be float16, float32 or float64; they come back as float32,
+/// float16 exactly).
 ///
 /// # Errors
 /// A missing or unreadable file, missing arrays, or vectors that don't have
 /// one row per word.
 pub fn load_word_vecs(path: &Path) -> Result<(Array2<f32>, Vocabulary)> {
     let npz = Npz::read(path)?;
-    let vecs = match npz.get("word_vecs") {
-        Some(NpyArray::F32(a)) => a.clone().into_dimensionality::<ndarray::Ix2>().ok(),
-        _ => None,
-    }
-    .ok_or_else(|| Error::file(path, "no 2-D float32 array 'word_vecs'"))?;
+    let vecs = npz
+        .get("word_vecs")
+        .and_then(NpyArray::to_f64)
+        .and_then(|a| a.into_dimensionality::<ndarray::Ix2>().ok())
+        .map(|a| a.mapv(|v| v as f32))
+        .ok_or_else(|| Error::file(path, "no 2-D float array 'word_vecs'"))?;
     let words = match npz.get("vocab") {
         Some(NpyArray::U8(a)) => String::from_utf8(a.iter().copied().collect()).ok(),
         _ => None,

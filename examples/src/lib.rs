@@ -17,6 +17,8 @@
 #![warn(missing_docs)]
 
 pub mod ch02;
+pub mod ch03;
+pub mod ch04;
 pub mod net;
 pub mod plot;
 pub mod run;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use nn_examples::run::{self, Dtype, GeneratorKind, TrainConfig};
 use nn_optim::OptimizerKind;
+use nn_text::word2vec::fast::Architecture;
 
 /// Trains the two-layer net of "Deep Learning from Scratch 2", chapter 1, on
 /// the spiral data set. With no arguments this is the book's own run: the
@@ -59,6 +60,88 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Chapter 3, train.py: SimpleCBOW (or --skip-gram SimpleSkipGram) on "You say goodbye and I say hello.", window 1, Adam; the loss lines, the loss figure, each word's vector.
+    CbowSimple {
+        /// SimpleSkipGram instead of SimpleCBOW.
+        #[arg(long)]
+        skip_gram: bool,
+        /// Epochs.
+        #[arg(long, default_value_t = 1000)]
+        epochs: usize,
+        /// Hidden units.
+        #[arg(long, default_value_t = 5)]
+        hidden: usize,
+        /// Samples per batch.
+        #[arg(long, default_value_t = 3)]
+        batch_size: usize,
+        /// numpy seed of the weights and the shuffles (the book sets none).
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+        /// Output directory for the loss figure.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// No loss lines (the word vectors are still printed).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Chapter 4, train.py: CBOW (or skip-gram) with negative sampling on PTB; saves the word vectors (float16, as the book) to cbow_params.npz.
+    ///
+    /// --mode book (default) is the book's algorithm: batches of 100, dense gradients, Adam, negative samples
+    /// without replacement; every layer computes the book's formulas, and the book's loss lines are printed.
+    /// --mode fast is the word2vec tools' algorithm (word2vec.c, gensim): word-by-word SGD on the rows a word
+    /// touches with a linearly falling rate, a randomly shrunk window, negatives with replacement, and
+    /// --threads N threads updating the vectors without locks. It gives vectors of the same quality, not the
+    /// same numbers, hundreds of times faster.
+    Word2vec {
+        /// Directory with ptb.train.txt (or ptb/ptb.train.txt) [env: DLFS2_DATA; default: download into the cache].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// cbow or skip-gram.
+        #[arg(long, value_enum, default_value_t = Word2vecModel::Cbow)]
+        model: Word2vecModel,
+        /// book: the book's algorithm; fast: the word2vec tools' (see above).
+        #[arg(long, value_enum, default_value_t = Word2vecMode::Book)]
+        mode: Word2vecMode,
+        /// Epochs.
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        /// Context words on each side.
+        #[arg(long, default_value_t = 5)]
+        window: usize,
+        /// Dimensions of the word vectors.
+        #[arg(long, default_value_t = 100)]
+        hidden: usize,
+        /// Samples per batch (book mode).
+        #[arg(long, default_value_t = 100)]
+        batch_size: usize,
+        /// Seed (numpy's generator in book mode; the book sets none).
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+        /// Threads (fast mode).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Train on the first N words of PTB only.
+        #[arg(long)]
+        corpus_words: Option<usize>,
+        /// Output directory for the vectors and the loss figure.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Chapter 4, eval.py: the nearest words of you, year, car, toyota and four analogies, from saved vectors.
+    Word2vecEval {
+        /// The vectors [default: cbow_params.npz (skipgram_params.npz with --model skip-gram) in --out].
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Which model's file to read from --out.
+        #[arg(long, value_enum, default_value_t = Word2vecModel::Cbow)]
+        model: Word2vecModel,
+        /// Directory of the saved vectors.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
     /// Accuracy of saved parameters (a params.npz) on the spiral data.
     Eval {
         /// The parameter file.
@@ -86,6 +169,33 @@ enum Command {
         #[arg(long)]
         grid_step: Option<f64>,
     },
+}
+
+/// `word2vec --model`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Word2vecModel {
+    /// Continuous bag of words (ch04/cbow.py).
+    Cbow,
+    /// Skip-gram (ch04/skip_gram.py).
+    SkipGram,
+}
+
+impl From<Word2vecModel> for Architecture {
+    fn from(m: Word2vecModel) -> Self {
+        match m {
+            Word2vecModel::Cbow => Architecture::Cbow,
+            Word2vecModel::SkipGram => Architecture::SkipGram,
+        }
+    }
+}
+
+/// `word2vec --mode`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Word2vecMode {
+    /// The book's algorithm.
+    Book,
+    /// The word2vec tools' algorithm.
+    Fast,
 }
 
 #[derive(Args)]
@@ -134,6 +244,14 @@ struct TrainArgs {
     threads: Option<usize>,
 }
 
+/// `println!` that ignores a closed pipe (`| head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 fn parse_optimizer(name: &str) -> Result<OptimizerKind, String> {
     name.parse::<OptimizerKind>().map_err(|e| match e {
         nn_core::Error::InvalidArgument { detail, .. } => detail,
@@ -143,7 +261,7 @@ fn parse_optimizer(name: &str) -> Result<OptimizerKind, String> {
 
 fn report(outcome: &run::Outcome, quiet: bool) {
     let (correct, total) = outcome.accuracy;
-    println!(
+    say!(
         "accuracy: {:.0}% ({correct} of {total})",
         100.0 * correct as f64 / total as f64
     );
@@ -161,9 +279,9 @@ fn report(outcome: &run::Outcome, quiet: bool) {
 /// `info`: what runs the matrix products, on what.
 fn info() {
     use nn_core::blas::{self, KernelAdvice};
-    println!("nn-examples {}", env!("CARGO_PKG_VERSION"));
-    println!("BLAS: {}", blas::backend_name());
-    println!("CPU: {}", blas::CpuInfo::detect());
+    say!("nn-examples {}", env!("CARGO_PKG_VERSION"));
+    say!("BLAS: {}", blas::backend_name());
+    say!("CPU: {}", blas::CpuInfo::detect());
     let advice = blas::kernel_advice();
     let verdict = match &advice {
         KernelAdvice::Fitting => "fit the CPU".to_owned(),
@@ -172,7 +290,7 @@ fn info() {
         }
         _ => blas::kernel_warning(&advice).unwrap_or_default(),
     };
-    println!("kernels: {verdict}");
+    say!("kernels: {verdict}");
 }
 
 fn main() -> ExitCode {
@@ -187,7 +305,7 @@ fn main() -> ExitCode {
         Some(Command::CountSmall { out, quiet }) => {
             nn_examples::ch02::count_small(&out).map(|(lines, figure)| {
                 for line in lines {
-                    println!("{line}");
+                    say!("{line}");
                 }
                 if !quiet {
                     eprintln!("wrote {}", figure.display());
@@ -231,12 +349,105 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Some(Command::CbowSimple {
+            skip_gram,
+            epochs,
+            hidden,
+            batch_size,
+            seed,
+            out,
+            quiet,
+        }) => {
+            let config = nn_examples::ch03::CbowSimpleConfig {
+                skip_gram,
+                hidden,
+                batch_size,
+                epochs,
+                seed,
+                out,
+            };
+            let mut progress = nn_train::for_stdout(quiet);
+            nn_examples::ch03::cbow_simple(&config, &mut *progress).map(|r| {
+                for line in &r.word_lines {
+                    say!("{line}");
+                }
+                if !quiet {
+                    eprintln!("wrote {}", r.figure.display());
+                }
+            })
+        }
+        Some(Command::Word2vec {
+            data,
+            model,
+            mode,
+            epochs,
+            window,
+            hidden,
+            batch_size,
+            seed,
+            threads,
+            corpus_words,
+            out,
+            quiet,
+        }) => {
+            let config = nn_examples::ch04::Word2VecConfig {
+                source: nn_text::ptb::Source::from_args(data.as_deref()),
+                architecture: model.into(),
+                mode: match mode {
+                    Word2vecMode::Book => nn_examples::ch04::Mode::Book,
+                    Word2vecMode::Fast => nn_examples::ch04::Mode::Fast,
+                },
+                window,
+                hidden,
+                batch_size,
+                epochs,
+                seed,
+                threads,
+                corpus_words,
+                out,
+            };
+            let mut progress = nn_train::for_stdout(quiet);
+            let mut lines: Box<dyn std::io::Write> = if quiet {
+                Box::new(std::io::sink())
+            } else {
+                Box::new(std::io::stdout())
+            };
+            nn_examples::ch04::word2vec(&config, &mut *progress, &mut lines).map(|r| {
+                if !quiet {
+                    for file in &r.files {
+                        eprintln!("wrote {}", file.display());
+                    }
+                    let words = r.corpus_words * config.epochs;
+                    eprintln!(
+                        "trained {} epochs on {} words in {:.1} s ({:.0} words/s{})",
+                        config.epochs,
+                        r.corpus_words,
+                        r.seconds,
+                        words as f64 / r.seconds,
+                        if r.iterations > 0 {
+                            format!(
+                                ", {:.2} ms per iteration",
+                                1e3 * r.seconds / (r.iterations * config.epochs) as f64
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            })
+        }
+        Some(Command::Word2vecEval { params, model, out }) => {
+            let path = params.unwrap_or_else(|| {
+                nn_examples::ch04::Word2VecConfig::params_file(&out, model.into())
+            });
+            nn_examples::ch04::word2vec_eval(&path, &mut std::io::stdout().lock()).map(|_| ())
+        }
         Some(Command::Eval {
             params,
             seed,
             generator,
         }) => run::evaluate(&params, seed, generator).map(|(c, n)| {
-            println!("accuracy: {:.0}% ({c} of {n})", 100.0 * c as f64 / n as f64);
+            say!("accuracy: {:.0}% ({c} of {n})", 100.0 * c as f64 / n as f64);
         }),
         Some(Command::Resume {
             out,

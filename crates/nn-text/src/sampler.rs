@@ -230,7 +230,7 @@ impl UnigramSampler {
 }
 
 /// Vose's construction of Walker's alias table for `p` (summing to 1).
-fn walker_table(p: &[f64]) -> (Vec<f64>, Vec<u32>) {
+pub(crate) fn walker_table(p: &[f64]) -> (Vec<f64>, Vec<u32>) {
     let n = p.len();
     let mut keep: Vec<f64> = p.iter().map(|&x| x * n as f64).collect();
     let mut alias: Vec<u32> = (0..n as u32).collect();
