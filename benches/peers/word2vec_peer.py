@@ -4,12 +4,15 @@ any word vectors on standard tests restricted to PTB's vocabulary.
 
     python3 word2vec_peer.py train PTB_DIR --workers 1 [--epochs 10] [--save FILE.npz]
     python3 word2vec_peer.py quality FILE.npz [FILE.npz ...]
+    python3 word2vec_peer.py book PTB_DIR BOOK_DIR [--iters 300]
 
 `train` runs gensim 4's Word2Vec(sg=0, vector_size=100, window=5, negative=5,
 sample=0, min_count=1) on ptb.train.txt (each line a sentence, with the
 book's `<eos>` at its end, so the words are the book's corpus) and prints
 one JSON line: seconds of training, words per second, the vectors' file.
-`quality` prints, per file (our .npz: `word_vecs` and `vocab`), gensim's
+`book` times the book's own ch04 code (CBOW, Trainer's step: forward,
+backward, remove_duplicate, Adam) for --iters iterations of batch 100 on PTB
+and prints milliseconds per iteration. `quality` prints, per file (our .npz: `word_vecs` and `vocab`), gensim's
 analogy accuracy on questions-words.txt and the Spearman correlation on
 WordSim-353 and SimLex-999, every test restricted to the questions whose
 words are all in the vocabulary (gensim skips the others), lower-cased.
@@ -55,6 +58,36 @@ def train(args):
     print(json.dumps(out))
 
 
+def book(args):
+    import sys
+    sys.path[:0] = [args.book, os.path.join(args.book, 'ch04')]
+    from common.optimizer import Adam
+    from common.trainer import remove_duplicate
+    from common.util import create_contexts_target
+    from ch04.cbow import CBOW
+    words = [w for s in ptb_sentences(args.ptb) for w in s]
+    word_to_id = {}
+    corpus = np.array([word_to_id.setdefault(w, len(word_to_id)) for w in words])
+    contexts, target = create_contexts_target(corpus, 5)
+    np.random.seed(1984)
+    model = CBOW(len(word_to_id), 100, 5, corpus)
+    optimizer = Adam()
+    idx = np.random.permutation(len(contexts))
+    contexts, target = contexts[idx], target[idx]
+    times = []
+    for i in range(args.iters):
+        start = time.perf_counter()
+        bx, bt = contexts[i * 100:(i + 1) * 100], target[i * 100:(i + 1) * 100]
+        model.forward(bx, bt)
+        model.backward()
+        params, grads = remove_duplicate(model.params, model.grads)
+        optimizer.update(params, grads)
+        times.append(time.perf_counter() - start)
+    times = np.array(times[10:])
+    print(json.dumps({'peer': 'book', 'iters': len(times), 'ms_per_iter_median': 1e3 * float(np.median(times)),
+                      'ms_per_iter_mean': 1e3 * float(times.mean())}))
+
+
 def quality(args):
     import gensim
     from gensim.models import KeyedVectors
@@ -83,10 +116,14 @@ def main():
     t.add_argument('--workers', type=int, default=1)
     t.add_argument('--epochs', type=int, default=10)
     t.add_argument('--save')
+    b = sub.add_parser('book')
+    b.add_argument('ptb')
+    b.add_argument('book')
+    b.add_argument('--iters', type=int, default=300)
     q = sub.add_parser('quality')
     q.add_argument('files', nargs='+')
     args = p.parse_args()
-    {'train': train, 'quality': quality}[args.command](args)
+    {'train': train, 'book': book, 'quality': quality}[args.command](args)
 
 
 if __name__ == '__main__':
