@@ -42,7 +42,7 @@ def train(args):
     sentences = ptb_sentences(args.ptb)
     words = sum(len(s) for s in sentences)
     model = Word2Vec(vector_size=100, window=5, negative=5, sample=0, min_count=1,
-                     sg=0, workers=args.workers, seed=1)
+                     sg=0, workers=args.workers, seed=args.seed)
     model.build_vocab(sentences)
     start = time.perf_counter()
     model.train(sentences, total_examples=len(sentences), epochs=args.epochs)
@@ -116,6 +116,7 @@ def main():
     t.add_argument('--workers', type=int, default=1)
     t.add_argument('--epochs', type=int, default=10)
     t.add_argument('--save')
+    t.add_argument('--seed', type=int, default=1)
     b = sub.add_parser('book')
     b.add_argument('ptb')
     b.add_argument('book')

@@ -229,6 +229,8 @@ pub fn word2vec_on(
                 epochs: config.epochs,
                 threads: config.threads,
                 seed: u64::from(config.seed),
+                // PTB's lines are sentences, as word2vec and gensim read them.
+                sentence_end: corpus.vocab.id("<eos>"),
                 ..FastConfig::default()
             };
             let trained = fast::train(&corpus.ids, vocab_size, &fast_config, &mut |r| {

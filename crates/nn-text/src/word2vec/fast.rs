@@ -65,6 +65,10 @@ pub struct FastConfig {
     pub threads: usize,
     /// Seed of the initial vectors and of each thread's stream.
     pub seed: u64,
+    /// The id that ends a sentence (PTB's `<eos>`): windows stop after it,
+    /// as word2vec.c's stop at `</s>` and gensim's at the end of each
+    /// sentence. `None`: the corpus is one stream.
+    pub sentence_end: Option<usize>,
 }
 
 impl Default for FastConfig {
@@ -79,6 +83,7 @@ impl Default for FastConfig {
             min_alpha: 0.0001,
             threads: 1,
             seed: 1,
+            sentence_end: None,
         }
     }
 }
@@ -114,7 +119,7 @@ pub struct Trained {
 /// How often a thread publishes its progress and recomputes the rate.
 const PROGRESS_WORDS: usize = 10_000;
 
-/// Beyond this score the sigmoid is taken as 0 or 1, as word2vec's table.
+/// Beyond this score a pair is not updated, as gensim's sigmoid table.
 const MAX_EXP: f32 = 6.0;
 
 /// Trains word vectors on `corpus` (word ids below `vocab_size`) as the
@@ -382,7 +387,23 @@ impl Job<'_> {
             self.total_words,
         ) as f32;
         let mut since = 0;
+        let (corpus, end_id) = (self.corpus, self.config.sentence_end);
+        let is_end = |j: usize| Some(corpus[j]) == end_id;
+        // The sentence around position i: [start, end], `end` inclusive (the
+        // `<eos>` belongs to its sentence, as gensim sees it).
+        let mut start = (0..self.range.start)
+            .rev()
+            .find(|&j| is_end(j))
+            .map_or(0, |j| j + 1);
+        let mut end = self.range.start;
+        let last = corpus.len() - 1;
         for i in self.range.clone() {
+            if i > end || i == self.range.start {
+                if i > end {
+                    start = i;
+                }
+                end = (i..=last).find(|&j| is_end(j)).unwrap_or(last);
+            }
             if since == PROGRESS_WORDS {
                 let done = self.done.fetch_add(since, Ordering::Relaxed) + since;
                 alpha = rate(self.config, done, self.total_words) as f32;
@@ -391,8 +412,8 @@ impl Job<'_> {
             since += 1;
             let word = self.corpus[i];
             let reach = self.config.window - self.rng.random_range(0..self.config.window);
-            let lo = i.saturating_sub(reach);
-            let hi = (i + reach).min(self.corpus.len() - 1);
+            let lo = i.saturating_sub(reach).max(start);
+            let hi = (i + reach).min(end);
             match self.config.architecture {
                 Architecture::Cbow => {
                     neu1.fill(0.0);
@@ -452,13 +473,12 @@ impl Job<'_> {
             // SAFETY: sampled ids are below the vocabulary size.
             let out = unsafe { self.weights.output(target) };
             let f = dot::<FMA>(h, out);
-            let g = if f > MAX_EXP {
-                (label - 1.0) * alpha
-            } else if f < -MAX_EXP {
-                label * alpha
-            } else {
-                (label - 1.0 / (1.0 + (-f).exp())) * alpha
-            };
+            // Beyond ±6 gensim leaves the pair alone (its sigmoid table
+            // ends there); in practice these are the pairs already learnt.
+            if f.abs() >= MAX_EXP {
+                continue;
+            }
+            let g = (label - 1.0 / (1.0 + (-f).exp())) * alpha;
             add::<FMA>(neu1e, g, out);
             add::<FMA>(out, g, h);
         }
