@@ -273,13 +273,53 @@ fn write_word_vecs(path: &Path, word_vecs: NpyArray, vocab: &Vocabulary) -> Resu
 /// A missing or unreadable file, missing arrays, or vectors that don't have
 /// one row per word.
 pub fn load_word_vecs(path: &Path) -> Result<(Array2<f32>, Vocabulary)> {
+    let (vecs, vocab) = read_word_vecs(path)?;
+    Ok((vecs.to_f32(), vocab))
+}
+
+/// Word vectors as they were stored: float16 (the book's choice) or wider.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WordVecs {
+    /// `<f2`, one row per word.
+    F16(Array2<half::f16>),
+    /// `<f4` or `<f8`, as float32.
+    F32(Array2<f32>),
+}
+
+impl WordVecs {
+    /// The vectors as float32 (float16 widens exactly).
+    pub fn to_f32(&self) -> Array2<f32> {
+        match self {
+            WordVecs::F16(a) => a.mapv(f32::from),
+            WordVecs::F32(a) => a.clone(),
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            WordVecs::F16(a) => a.nrows(),
+            WordVecs::F32(a) => a.nrows(),
+        }
+    }
+}
+
+/// Reads what [`save_word_vecs`] or [`save_word_vecs_f16`] wrote, keeping
+/// float16 vectors as they are.
+///
+/// # Errors
+/// As [`load_word_vecs`].
+pub fn read_word_vecs(path: &Path) -> Result<(WordVecs, Vocabulary)> {
     let npz = Npz::read(path)?;
-    let vecs = npz
-        .get("word_vecs")
-        .and_then(NpyArray::to_f64)
-        .and_then(|a| a.into_dimensionality::<ndarray::Ix2>().ok())
-        .map(|a| a.mapv(|v| v as f32))
-        .ok_or_else(|| Error::file(path, "no 2-D float array 'word_vecs'"))?;
+    let matrix = |a: &ndarray::ArrayD<_>| a.clone().into_dimensionality::<ndarray::Ix2>().ok();
+    let vecs = match npz.get("word_vecs") {
+        Some(NpyArray::F16(a)) => matrix(a).map(WordVecs::F16),
+        Some(other) => other
+            .to_f64()
+            .and_then(|a| a.into_dimensionality::<ndarray::Ix2>().ok())
+            .map(|a| WordVecs::F32(a.mapv(|v| v as f32))),
+        None => None,
+    }
+    .ok_or_else(|| Error::file(path, "no 2-D float array 'word_vecs'"))?;
     let words = match npz.get("vocab") {
         Some(NpyArray::U8(a)) => String::from_utf8(a.iter().copied().collect()).ok(),
         _ => None,
@@ -287,12 +327,12 @@ pub fn load_word_vecs(path: &Path) -> Result<(Array2<f32>, Vocabulary)> {
     .ok_or_else(|| Error::file(path, "no UTF-8 byte array 'vocab'"))?;
     let vocab =
         Vocabulary::from_words(words.split('\n')).map_err(|e| Error::file(path, e.to_string()))?;
-    if vocab.len() != vecs.nrows() {
+    if vocab.len() != vecs.rows() {
         return Err(Error::file(
             path,
             format!(
                 "'word_vecs' has {} rows but 'vocab' has {} words",
-                vecs.nrows(),
+                vecs.rows(),
                 vocab.len()
             ),
         ));

@@ -11,10 +11,13 @@ use nn_optim::{Adam, Optimizer};
 use nn_text::ptb::{self, Source, Split};
 use nn_text::word2vec::fast::{self, Architecture, FastConfig};
 use nn_text::word2vec::{Cbow, SkipGram};
-use nn_text::{Corpus, Lookup, Vocabulary, analogy, create_contexts_target, most_similar};
+use nn_text::{
+    Corpus, Lookup, Vocabulary, analogy, analogy_f16, create_contexts_target, most_similar,
+    most_similar_f16,
+};
 use nn_train::{FitConfig, Model, NumpyRandom, Progress, Record, RecordStyle, Trainer};
 
-use crate::ch02::{QUERIES, load_word_vecs, save_word_vecs_f16};
+use crate::ch02::{QUERIES, WordVecs, read_word_vecs, save_word_vecs_f16};
 use crate::ch03::create_dir;
 
 /// The analogies of `ch04/eval.py`: `a:b = c:?`.
@@ -283,21 +286,30 @@ fn fit_model<M: Model<f32, Input = usize, Label = usize>>(
 
 /// `ch04/eval.py`: the five nearest words of `you`, `year`, `car`, `toyota`,
 /// a line of dashes, and the four analogies, as the book prints them (the
-/// book's `analogy` on the raw vectors, as its `eval.py` calls it).
+/// book's `analogy` on the raw vectors, as its `eval.py` calls it). Float16
+/// vectors (what `word2vec` saves, and the book's pickle) are evaluated in
+/// float16 as numpy does, so the scores are the book's numbers; wider ones in
+/// float32.
 ///
 /// # Errors
 /// The file is missing or not word vectors with their vocabulary.
 pub fn word2vec_eval(params: &Path, out: &mut dyn Write) -> Result<Vec<Lookup>> {
-    let (word_vecs, vocab) = load_word_vecs(params)?;
+    let (word_vecs, vocab) = read_word_vecs(params)?;
     let mut found = Vec::new();
     for query in QUERIES {
-        let lookup = most_similar(query, &vocab, &word_vecs.view(), 5)?;
+        let lookup = match &word_vecs {
+            WordVecs::F16(m) => most_similar_f16(query, &vocab, &m.view(), 5)?,
+            WordVecs::F32(m) => most_similar(query, &vocab, &m.view(), 5)?,
+        };
         let _ = write!(out, "{lookup}");
         found.push(lookup);
     }
     let _ = writeln!(out, "{}", "-".repeat(50));
     for words in ANALOGIES {
-        let lookup = analogy(words, &vocab, &word_vecs.view(), 5, None)?;
+        let lookup = match &word_vecs {
+            WordVecs::F16(m) => analogy_f16(words, &vocab, &m.view(), 5)?,
+            WordVecs::F32(m) => analogy(words, &vocab, &m.view(), 5, None)?,
+        };
         let _ = write!(out, "{lookup}");
         found.push(lookup);
     }

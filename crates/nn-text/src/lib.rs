@@ -36,6 +36,7 @@ mod print;
 pub mod ptb;
 mod sampler;
 mod similarity;
+mod similarity_f16;
 mod sparse;
 #[cfg(feature = "blas")]
 mod svd;
@@ -48,6 +49,7 @@ pub use ppmi::{PPMI_EPS, ppmi, ppmi_sparse};
 pub use print::{NumpyPrint, numpy_str, py_repr};
 pub use sampler::UnigramSampler;
 pub use similarity::{COS_EPS, Lookup, Ranking, analogy, cos_similarity, most_similar, normalize};
+pub use similarity_f16::{analogy_f16, most_similar_f16};
 pub use sparse::Csr;
 #[cfg(feature = "blas")]
 pub use svd::{LinalgFloat, RandomizedSvd, Svd, randomized_svd, svd};

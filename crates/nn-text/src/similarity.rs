@@ -82,7 +82,11 @@ impl fmt::Display for Lookup {
     }
 }
 
-fn check_matrix<F>(op: &'static str, vocab: &Vocabulary, m: &ArrayView2<'_, F>) -> Result<()> {
+pub(crate) fn check_matrix<F>(
+    op: &'static str,
+    vocab: &Vocabulary,
+    m: &ArrayView2<'_, F>,
+) -> Result<()> {
     if m.nrows() != vocab.len() || m.ncols() == 0 {
         return Err(Error::shape(
             op,
@@ -99,7 +103,7 @@ fn check_matrix<F>(op: &'static str, vocab: &Vocabulary, m: &ArrayView2<'_, F>) 
 
 /// Indices by descending score, ties in index order (numpy's argsort of
 /// `-score` for the book's small arrays), NaN last.
-fn ranked(scores: &[f64]) -> Vec<usize> {
+pub(crate) fn ranked(scores: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (scores[a], scores[b]);

@@ -261,3 +261,109 @@ fn the_books_first_steps_in_f32() {
         1e-7,
     );
 }
+
+/// The models themselves, gradient-checked in f64 with fixed negative
+/// samples: every entry of `W_in` and `W_out`. (The book's `1e-7` inside the
+/// loss's logarithm shifts its derivative by a relative `1e-7 / y`, hence the
+/// bound.)
+#[test]
+fn cbow_and_skip_gram_pass_a_gradient_check() {
+    use nn_core::{Differentiable, GradCheck, Param, Parameters};
+
+    struct Fixed<M> {
+        model: M,
+        run: fn(&mut M) -> nn_core::Result<f64>,
+    }
+    impl<M: Parameters<f64>> Parameters<f64> for Fixed<M> {
+        fn visit_params(
+            &mut self,
+            f: &mut dyn FnMut(Param<'_, f64>) -> nn_core::Result<()>,
+        ) -> nn_core::Result<()> {
+            self.model.visit_params(f)
+        }
+    }
+    impl<M: Model<f64, Input = usize, Label = usize>> Differentiable for Fixed<M> {
+        fn value(&mut self) -> nn_core::Result<f64> {
+            (self.run)(&mut self.model)
+        }
+        fn gradients(&mut self) -> nn_core::Result<()> {
+            (self.run)(&mut self.model)?;
+            self.model.backward()
+        }
+    }
+
+    let cbow = Cbow::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 5, 0).unwrap();
+    let mut fixed = Fixed {
+        model: cbow,
+        run: |m| m.forward_with_samples(ids2(CONTEXTS).view(), TARGET.1, ids2(NEGATIVE).view()),
+    };
+    let report = GradCheck::default().differentiable(&mut fixed).unwrap();
+    assert!(report.max_error < 1e-5, "CBOW: {report}");
+    assert_eq!(report.checked, 2 * 7 * 4);
+
+    let sg =
+        SkipGram::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 5, 0).unwrap();
+    let mut fixed = Fixed {
+        model: sg,
+        run: |m| {
+            let negs = [
+                SKIP_NEGATIVE_0,
+                SKIP_NEGATIVE_1,
+                SKIP_NEGATIVE_2,
+                SKIP_NEGATIVE_3,
+            ]
+            .map(ids2);
+            let views: Vec<ArrayView2<'_, usize>> = negs.iter().map(|n| n.view()).collect();
+            m.forward_with_samples(ids2(CONTEXTS).view(), TARGET.1, &views)
+        },
+    };
+    let report = GradCheck::default().differentiable(&mut fixed).unwrap();
+    assert!(report.max_error < 1e-5, "SkipGram: {report}");
+
+    let corpus = [0, 1, 2, 3, 4, 1, 5, 6];
+    let (contexts, target) = nn_text::create_contexts_target(&corpus, 1).unwrap();
+    struct Simple(SimpleCbow<f64>, Array2<usize>, Vec<usize>);
+    impl Parameters<f64> for Simple {
+        fn visit_params(
+            &mut self,
+            f: &mut dyn FnMut(Param<'_, f64>) -> nn_core::Result<()>,
+        ) -> nn_core::Result<()> {
+            self.0.visit_params(f)
+        }
+    }
+    impl Differentiable for Simple {
+        fn value(&mut self) -> nn_core::Result<f64> {
+            self.0.forward(self.1.view(), &self.2)
+        }
+        fn gradients(&mut self) -> nn_core::Result<()> {
+            self.0.forward(self.1.view(), &self.2)?;
+            self.0.backward()
+        }
+    }
+    let simple = SimpleCbow::<f64>::from_weights(a2(SIMPLE_W_IN), a2(SIMPLE_W_OUT)).unwrap();
+    let report = GradCheck::default()
+        .differentiable(&mut Simple(simple, contexts, target))
+        .unwrap();
+    assert!(report.max_error < 1e-5, "SimpleCBOW: {report}");
+}
+
+/// `eval.py` on float16 vectors: the book's `most_similar` and `analogy`
+/// compute in float16, and ours print the same text.
+#[test]
+fn float16_evaluation_prints_the_books_text() {
+    use half::f16;
+    let m = a2::<f64>(F16_WORDS).mapv(f16::from_f64);
+    let vocab = nn_text::Vocabulary::from_words((0..40).map(|i| format!("w{i}"))).unwrap();
+    let mut printed = String::new();
+    for q in ["w0", "w7", "w33"] {
+        printed += &nn_text::most_similar_f16(q, &vocab, &m.view(), 5)
+            .unwrap()
+            .to_string();
+    }
+    for words in [["w1", "w2", "w3"], ["w10", "w20", "w30"]] {
+        printed += &nn_text::analogy_f16(words, &vocab, &m.view(), 5)
+            .unwrap()
+            .to_string();
+    }
+    assert_eq!(printed, F16_PRINTED);
+}
