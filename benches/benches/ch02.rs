@@ -4,25 +4,8 @@
 
 use criterion::{Criterion, criterion_group};
 use ndarray::Array2;
+use nn_benches::zipf_corpus;
 use nn_text::{PPMI_EPS, RandomizedSvd, co_occurrence, ppmi_sparse, randomized_svd};
-use rand::{Rng, SeedableRng};
-
-fn zipf_corpus(vocab: usize, tokens: usize) -> Vec<usize> {
-    let cdf: Vec<f64> = (1..=vocab)
-        .scan(0.0, |t, r| {
-            *t += 1.0 / r as f64;
-            Some(*t)
-        })
-        .collect();
-    let total = cdf[vocab - 1];
-    let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(1984);
-    (0..tokens)
-        .map(|_| {
-            cdf.partition_point(|&c| c < rng.random::<f64>() * total)
-                .min(vocab - 1)
-        })
-        .collect()
-}
 
 fn pipeline(c: &mut Criterion) {
     let ids = zipf_corpus(10_000, 930_000);

@@ -4,29 +4,12 @@
 //! words per second at 1 and 2 threads.
 
 use criterion::{Criterion, Throughput, criterion_group};
+use nn_benches::zipf_corpus;
 use nn_optim::{Adam, Optimizer};
 use nn_text::create_contexts_target;
 use nn_text::word2vec::Cbow;
 use nn_text::word2vec::fast::{self, FastConfig};
 use nn_train::{Model, NumpyRandom};
-use rand::{Rng, SeedableRng};
-
-fn zipf_corpus(vocab: usize, tokens: usize) -> Vec<usize> {
-    let cdf: Vec<f64> = (1..=vocab)
-        .scan(0.0, |t, r| {
-            *t += 1.0 / r as f64;
-            Some(*t)
-        })
-        .collect();
-    let total = cdf[vocab - 1];
-    let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(1984);
-    (0..tokens)
-        .map(|_| {
-            cdf.partition_point(|&c| c < rng.random::<f64>() * total)
-                .min(vocab - 1)
-        })
-        .collect()
-}
 
 fn book_step(c: &mut Criterion) {
     let ids = zipf_corpus(10_000, 200_000);

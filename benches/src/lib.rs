@@ -316,3 +316,24 @@ pub fn gemm_seconds_per_step<F: Float>(workload: Workload) -> Result<f64> {
     }
     Ok(started.elapsed().as_secs_f64() / steps as f64)
 }
+
+/// A corpus of `tokens` word ids drawn from a Zipf law over `vocab` words
+/// (rank r with weight 1/r), seeded: PTB's shape at 10,000 words and 930,000
+/// tokens, for the chapter 2 and 4 benchmarks.
+pub fn zipf_corpus(vocab: usize, tokens: usize) -> Vec<usize> {
+    use rand::{Rng, SeedableRng};
+    let cdf: Vec<f64> = (1..=vocab)
+        .scan(0.0, |t, r| {
+            *t += 1.0 / r as f64;
+            Some(*t)
+        })
+        .collect();
+    let total = cdf[vocab - 1];
+    let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(1984);
+    (0..tokens)
+        .map(|_| {
+            cdf.partition_point(|&c| c < rng.random::<f64>() * total)
+                .min(vocab - 1)
+        })
+        .collect()
+}

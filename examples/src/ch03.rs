@@ -102,7 +102,9 @@ pub fn cbow_simple(config: &CbowSimpleConfig, progress: &mut dyn Progress) -> Re
     })
 }
 
-fn fit_model<M: Model<f32, Input = usize, Label = usize>>(
+/// Trains a word2vec model with the book's `Trainer` and `Adam()`; returns
+/// the loss records and the trained model.
+pub(crate) fn fit_model<M: Model<f32, Input = usize, Label = usize>>(
     model: M,
     contexts: &ndarray::Array2<usize>,
     target: &[usize],

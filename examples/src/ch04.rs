@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use ndarray::Array2;
 use nn_core::{Error, Result};
-use nn_optim::{Adam, Optimizer};
 use nn_text::ptb::{self, Source, Split};
 use nn_text::word2vec::fast::{self, Architecture, FastConfig};
 use nn_text::word2vec::{Cbow, SkipGram};
@@ -15,10 +14,10 @@ use nn_text::{
     Corpus, Lookup, Vocabulary, analogy, analogy_f16, create_contexts_target, most_similar,
     most_similar_f16,
 };
-use nn_train::{FitConfig, Model, NumpyRandom, Progress, Record, RecordStyle, Trainer};
+use nn_train::{FitConfig, NumpyRandom, Progress, Record, RecordStyle};
 
 use crate::ch02::{QUERIES, WordVecs, read_word_vecs, save_word_vecs_f16};
-use crate::ch03::create_dir;
+use crate::ch03::{create_dir, fit_model};
 
 /// The analogies of `ch04/eval.py`: `a:b = c:?`.
 pub const ANALOGIES: [[&str; 3]; 4] = [
@@ -267,21 +266,6 @@ pub fn word2vec_on(
         seconds,
         files,
     })
-}
-
-fn fit_model<M: Model<f32, Input = usize, Label = usize>>(
-    model: M,
-    contexts: &Array2<usize>,
-    target: &[usize],
-    fit: &FitConfig,
-    rng: &mut NumpyRandom,
-    progress: &mut dyn Progress,
-) -> Result<(Vec<Record>, M)> {
-    let adam: Box<dyn Optimizer<f32> + Send> = Box::new(Adam::<f32>::default());
-    let mut trainer = Trainer::new(model, adam);
-    trainer.fit(contexts.view(), target, fit, rng, progress)?;
-    let history = trainer.history().to_vec();
-    Ok((history, trainer.into_parts().0))
 }
 
 /// `ch04/eval.py`: the five nearest words of `you`, `year`, `car`, `toyota`,

@@ -101,9 +101,32 @@ pub(crate) fn check_matrix<F>(
     Ok(())
 }
 
+/// The `top` words by descending score, leaving out those `skip` names, as
+/// the book's loops over `(-1 * similarity).argsort()` print them.
+pub(crate) fn top_words(
+    heading: String,
+    answer: Option<(String, f64)>,
+    scores: &[f64],
+    vocab: &Vocabulary,
+    top: usize,
+    skip: impl Fn(usize) -> bool,
+) -> Lookup {
+    let words = ranked(scores)
+        .into_iter()
+        .filter(|&i| !skip(i))
+        .take(top)
+        .map(|i| (vocab.words()[i].clone(), scores[i]))
+        .collect();
+    Lookup::Found(Ranking {
+        heading,
+        answer,
+        words,
+    })
+}
+
 /// Indices by descending score, ties in index order (numpy's argsort of
 /// `-score` for the book's small arrays), NaN last.
-pub(crate) fn ranked(scores: &[f64]) -> Vec<usize> {
+fn ranked(scores: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (scores[a], scores[b]);
@@ -150,17 +173,14 @@ pub fn most_similar<F: Float>(
         .into_iter()
         .map(|row| cos_similarity(&row, &q, eps).map(F::as_f64))
         .collect::<Result<Vec<f64>>>()?;
-    let words = ranked(&scores)
-        .into_iter()
-        .filter(|&i| vocab.word(i) != Some(query))
-        .take(top)
-        .map(|i| (vocab.words()[i].clone(), scores[i]))
-        .collect();
-    Ok(Lookup::Found(Ranking {
-        heading: format!("[query] {query}"),
-        answer: None,
-        words,
-    }))
+    Ok(top_words(
+        format!("[query] {query}"),
+        None,
+        &scores,
+        vocab,
+        top,
+        |i| vocab.word(i) == Some(query),
+    ))
 }
 
 /// The book's `analogy(a, b, c, …, top, answer)`: words closest to
@@ -196,17 +216,14 @@ pub fn analogy<F: Float>(
             .map_or(f64::NAN, |id| row(id).dot(&query).as_f64());
         (w.to_owned(), score)
     });
-    let words = ranked(&scores)
-        .into_iter()
-        .filter(|&i| !scores[i].is_nan() && !ids.contains(&i))
-        .take(top)
-        .map(|i| (vocab.words()[i].clone(), scores[i]))
-        .collect();
-    Ok(Lookup::Found(Ranking {
-        heading: format!("[analogy] {a}:{b} = {c}:?"),
+    Ok(top_words(
+        format!("[analogy] {a}:{b} = {c}:?"),
         answer,
-        words,
-    }))
+        &scores,
+        vocab,
+        top,
+        |i| scores[i].is_nan() || ids.contains(&i),
+    ))
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use half::f16;
 use ndarray::{ArrayView1, ArrayView2};
 use nn_core::Result;
 
-use crate::similarity::{check_matrix, ranked};
-use crate::{Lookup, Ranking, Vocabulary};
+use crate::similarity::{check_matrix, top_words};
+use crate::{Lookup, Vocabulary};
 
 fn h(x: f32) -> f16 {
     f16::from_f32(x)
@@ -72,17 +72,14 @@ pub fn most_similar_f16(
         .into_iter()
         .map(|row| f64::from(dot(&unit(row), &q)))
         .collect();
-    let words = ranked(&scores)
-        .into_iter()
-        .filter(|&i| vocab.word(i) != Some(query))
-        .take(top)
-        .map(|i| (vocab.words()[i].clone(), scores[i]))
-        .collect();
-    Ok(Lookup::Found(Ranking {
-        heading: format!("[query] {query}"),
-        answer: None,
-        words,
-    }))
+    Ok(top_words(
+        format!("[query] {query}"),
+        None,
+        &scores,
+        vocab,
+        top,
+        |i| vocab.word(i) == Some(query),
+    ))
 }
 
 /// The book's `analogy` on a float16 word matrix (not normalised, as
@@ -124,15 +121,12 @@ pub fn analogy_f16(
             f64::from(dot(&r, &query))
         })
         .collect();
-    let words = ranked(&scores)
-        .into_iter()
-        .filter(|&i| !scores[i].is_nan() && !ids.contains(&i))
-        .take(top)
-        .map(|i| (vocab.words()[i].clone(), scores[i]))
-        .collect();
-    Ok(Lookup::Found(Ranking {
-        heading: format!("[analogy] {a}:{b} = {c}:?"),
-        answer: None,
-        words,
-    }))
+    Ok(top_words(
+        format!("[analogy] {a}:{b} = {c}:?"),
+        None,
+        &scores,
+        vocab,
+        top,
+        |i| scores[i].is_nan() || ids.contains(&i),
+    ))
 }

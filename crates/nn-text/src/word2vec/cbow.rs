@@ -1,10 +1,10 @@
 //! `CBOW` with negative sampling (`ch04/cbow.py`).
 
 use ndarray::{Array2, ArrayView2};
-use nn_core::{Embedding, Error, Float, Param, Parameters, Randn, Result, Shared, SharedRef};
+use nn_core::{Embedding, Float, Param, Parameters, Randn, Result, Shared, SharedRef};
 use nn_train::Model;
 
-use super::{NegativeSamplingLoss, book_weight, check_batch};
+use super::{NegativeSamplingLoss, book_weight, check_batch, shared_pair, sum_into};
 
 /// The book's `CBOW(vocab_size, hidden_size, window_size, corpus)`: the mean
 /// of the `2·window` context words' rows of `W_in` (one [`Embedding`] per
@@ -69,21 +69,7 @@ impl<F: Float> Cbow<F> {
         sample_size: usize,
         seed: u64,
     ) -> Result<Self> {
-        const OP: &str = "CBOW.new";
-        if w_in.dim() != w_out.dim() {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "W_in and W_out must both be (V, H) (W_in: {:?}, W_out: {:?})",
-                    w_in.shape(),
-                    w_out.shape()
-                ),
-            ));
-        }
-        if window_size == 0 {
-            return Err(Error::invalid(OP, "window_size must be at least 1, got 0"));
-        }
-        let (w_in, w_out) = (Shared::new("W_in", w_in)?, Shared::new("W_out", w_out)?);
+        let (w_in, w_out) = shared_pair("CBOW.new", w_in, w_out, window_size)?;
         Ok(Self {
             in_layers: (0..2 * window_size)
                 .map(|_| Embedding::shared(&w_in))
@@ -118,14 +104,7 @@ impl<F: Float> Cbow<F> {
         )?;
         for (i, layer) in self.in_layers.iter_mut().enumerate() {
             let rows = layer.forward(contexts.column(i))?;
-            if i == 0 {
-                if self.h.dim() != rows.dim() {
-                    self.h = Array2::zeros(rows.dim());
-                }
-                self.h.assign(&rows);
-            } else {
-                self.h += &rows;
-            }
+            sum_into(&mut self.h, i == 0, &rows);
         }
         self.h *= F::from_f64(1.0 / self.in_layers.len() as f64);
         Ok(())

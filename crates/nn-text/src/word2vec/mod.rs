@@ -18,7 +18,7 @@ pub use simple_skip_gram::SimpleSkipGram;
 pub use skip_gram::SkipGram;
 
 use ndarray::{Array2, ArrayView2};
-use nn_core::{Error, Float, Randn, Result};
+use nn_core::{Error, Float, Randn, Result, Shared};
 
 /// The book's `0.01 * np.random.randn(rows, cols).astype('f')`: each normal
 /// draw is rounded to the float type first and then multiplied by `0.01` in
@@ -76,4 +76,61 @@ pub(crate) fn check_batch(
         ));
     }
     Ok(())
+}
+
+/// `W_in` and `W_out` of chapter 4's models as shared weights: both
+/// `(V, H)`, for a window of at least 1.
+pub(crate) fn shared_pair<F: Float>(
+    op: &'static str,
+    w_in: Array2<F>,
+    w_out: Array2<F>,
+    window_size: usize,
+) -> Result<(Shared<F>, Shared<F>)> {
+    if w_in.dim() != w_out.dim() {
+        return Err(Error::shape(
+            op,
+            format!(
+                "W_in and W_out must both be (V, H) (W_in: {:?}, W_out: {:?})",
+                w_in.shape(),
+                w_out.shape()
+            ),
+        ));
+    }
+    if window_size == 0 {
+        return Err(Error::invalid(op, "window_size must be at least 1, got 0"));
+    }
+    Ok((Shared::new("W_in", w_in)?, Shared::new("W_out", w_out)?))
+}
+
+/// Checks chapter 3's weights: `W_in` `(V, H)` and `W_out` `(H, V)`.
+pub(crate) fn check_simple_weights<F: Float>(
+    op: &'static str,
+    w_in: &Array2<F>,
+    w_out: &Array2<F>,
+) -> Result<()> {
+    if w_in.dim() != (w_out.ncols(), w_out.nrows()) {
+        return Err(Error::shape(
+            op,
+            format!(
+                "W_in must be (V, H) and W_out (H, V) (W_in: {:?}, W_out: {:?})",
+                w_in.shape(),
+                w_out.shape()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The book's `h = 0; h += x` over several terms: the first term is copied
+/// into `buf` (reshaped if needed), the rest added, with no allocation once
+/// the shape has been seen.
+pub(crate) fn sum_into<F: Float>(buf: &mut Array2<F>, first: bool, term: &ArrayView2<'_, F>) {
+    if first {
+        if buf.dim() != term.dim() {
+            *buf = Array2::zeros(term.dim());
+        }
+        buf.assign(term);
+    } else {
+        *buf += term;
+    }
 }

@@ -124,14 +124,7 @@ impl<F: Float> NegativeSamplingLoss<F> {
         for (i, (loss, dot)) in self.losses.iter_mut().zip(&mut self.embed_dots).enumerate() {
             let dscore = loss.backward(dout)?;
             let dh = dot.backward(dscore)?;
-            if i == 0 {
-                if self.dh.dim() != dh.dim() {
-                    self.dh = Array2::zeros(dh.dim());
-                }
-                self.dh.assign(&dh);
-            } else {
-                self.dh += &dh;
-            }
+            super::sum_into(&mut self.dh, i == 0, &dh);
         }
         Ok(self.dh.view())
     }

@@ -2,8 +2,8 @@
 
 use ndarray::{Array2, ArrayView2};
 use nn_core::{
-    Error, Float, Labels, Layer, Loss, MatMul, Orientation, Param, Parameters, Randn, Result,
-    Shared, SharedRef, SoftmaxWithLoss,
+    Float, Labels, Layer, Loss, MatMul, Orientation, Param, Parameters, Randn, Result, Shared,
+    SharedRef, SoftmaxWithLoss,
 };
 use nn_train::Model;
 
@@ -63,16 +63,7 @@ impl<F: Float> SimpleCbow<F> {
     /// # Errors
     /// Empty weights or shapes that don't fit.
     pub fn from_weights(w_in: Array2<F>, w_out: Array2<F>) -> Result<Self> {
-        if w_in.dim() != (w_out.ncols(), w_out.nrows()) {
-            return Err(Error::shape(
-                "SimpleCBOW.new",
-                format!(
-                    "W_in must be (V, H) and W_out (H, V) (W_in: {:?}, W_out: {:?})",
-                    w_in.shape(),
-                    w_out.shape()
-                ),
-            ));
-        }
+        super::check_simple_weights("SimpleCBOW.new", &w_in, &w_out)?;
         let w_in = Shared::new("W_in", w_in)?;
         Ok(Self {
             in_layer0: MatMul::shared(&w_in, Orientation::AsIs),

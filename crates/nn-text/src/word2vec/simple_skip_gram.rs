@@ -46,16 +46,7 @@ impl<F: Float> SimpleSkipGram<F> {
     /// # Errors
     /// Empty weights or shapes that don't fit.
     pub fn from_weights(w_in: Array2<F>, w_out: Array2<F>) -> Result<Self> {
-        if w_in.dim() != (w_out.ncols(), w_out.nrows()) {
-            return Err(nn_core::Error::shape(
-                "SimpleSkipGram.new",
-                format!(
-                    "W_in must be (V, H) and W_out (H, V) (W_in: {:?}, W_out: {:?})",
-                    w_in.shape(),
-                    w_out.shape()
-                ),
-            ));
-        }
+        super::check_simple_weights("SimpleSkipGram.new", &w_in, &w_out)?;
         Ok(Self {
             in_layer: MatMul::new(w_in)?,
             out_layer: MatMul::new(w_out)?,

@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2};
 use nn_core::{Embedding, Error, Float, Param, Parameters, Randn, Result, Shared, SharedRef};
 use nn_train::Model;
 
-use super::{NegativeSamplingLoss, book_weight, check_batch};
+use super::{NegativeSamplingLoss, book_weight, check_batch, shared_pair, sum_into};
 
 /// The book's `SkipGram(vocab_size, hidden_size, window_size, corpus)`: the
 /// target word's row of `W_in` scored against each of the `2·window` context
@@ -52,21 +52,7 @@ impl<F: Float> SkipGram<F> {
         sample_size: usize,
         seed: u64,
     ) -> Result<Self> {
-        const OP: &str = "SkipGram.new";
-        if w_in.dim() != w_out.dim() {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "W_in and W_out must both be (V, H) (W_in: {:?}, W_out: {:?})",
-                    w_in.shape(),
-                    w_out.shape()
-                ),
-            ));
-        }
-        if window_size == 0 {
-            return Err(Error::invalid(OP, "window_size must be at least 1, got 0"));
-        }
-        let (w_in, w_out) = (Shared::new("W_in", w_in)?, Shared::new("W_out", w_out)?);
+        let (w_in, w_out) = shared_pair("SkipGram.new", w_in, w_out, window_size)?;
         let loss_layers = (0..2 * window_size as u64)
             .map(|i| {
                 NegativeSamplingLoss::new(&w_out, corpus, 0.75, sample_size, seed.wrapping_add(i))
@@ -149,33 +135,13 @@ impl<F: Float> Model<F> for SkipGram<F> {
     type Label = usize;
 
     fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
-        let vocab = self.w_in.dim().0;
-        check_batch(
-            "SkipGram.forward",
-            &contexts,
-            target,
-            self.loss_layers.len(),
-            vocab,
-        )?;
-        let h = self.in_layer.forward(target)?;
-        let mut loss = F::zero();
-        for (i, layer) in self.loss_layers.iter_mut().enumerate() {
-            loss += layer.forward(h, contexts.column(i))?;
-        }
-        Ok(loss)
+        self.run(contexts, target, None)
     }
 
     fn backward(&mut self) -> Result<()> {
         for (i, layer) in self.loss_layers.iter_mut().enumerate() {
             let dh = layer.backward(F::one())?;
-            if i == 0 {
-                if self.dh.dim() != dh.dim() {
-                    self.dh = Array2::zeros(dh.dim());
-                }
-                self.dh.assign(&dh);
-            } else {
-                self.dh += &dh;
-            }
+            sum_into(&mut self.dh, i == 0, &dh);
         }
         self.in_layer.backward(self.dh.view())
     }
