@@ -460,16 +460,31 @@ impl Job<'_> {
         neu1e: &mut [f32],
         alpha: f32,
     ) {
+        // Draw the targets first and ask for their rows: each is a random
+        // row of a matrix larger than the caches, and the loads of one then
+        // overlap the arithmetic of the others. (The same draws in the same
+        // order as drawing one at a time.)
+        let mut targets = [0usize; 16];
+        let count = (self.config.negative + 1).min(targets.len());
+        targets[0] = word;
+        for t in &mut targets[1..count] {
+            *t = self.table.draw(&mut self.rng);
+        }
+        for &t in &targets[1..count] {
+            prefetch(
+                self.weights.w_out.wrapping_add(t * self.weights.dim),
+                self.weights.dim,
+            );
+        }
         for d in 0..=self.config.negative {
-            let (target, label) = if d == 0 {
-                (word, 1.0)
-            } else {
-                let target = self.table.draw(&mut self.rng);
-                if target == word {
-                    continue;
-                }
-                (target, 0.0)
+            let target = match targets.get(d) {
+                Some(&t) if d < count => t,
+                _ => self.table.draw(&mut self.rng),
             };
+            if d > 0 && target == word {
+                continue;
+            }
+            let label = if d == 0 { 1.0 } else { 0.0 };
             // SAFETY: sampled ids are below the vocabulary size.
             let out = unsafe { self.weights.output(target) };
             let f = dot::<FMA>(h, out);
@@ -485,9 +500,33 @@ impl Job<'_> {
     }
 }
 
-/// `Σ a·b` in eight lanes (vectorised), summed pairwise at the end.
+/// Asks the CPU to start loading the `len` floats at `row` into its caches.
+#[inline(always)]
+fn prefetch(row: *const f32, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for line in (0..len).step_by(16) {
+        // SAFETY: prefetching is a hint; it never faults, whatever the address.
+        #[allow(unused_unsafe)]
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                row.wrapping_add(line).cast::<i8>(),
+            );
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (row, len);
+}
+
+/// `Σ a·b`: with `FMA` (only inside the AVX2 loop) in two 8-lane fused
+/// accumulators, otherwise in eight lanes the compiler vectorises.
 #[inline(always)]
 fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        // SAFETY: `dot::<true>` is only called from `run_avx2_fma`, which
+        // runs only on a CPU with AVX2 and FMA.
+        return unsafe { dot_avx2_fma(a, b) };
+    }
     let mut lanes = [0f32; 8];
     let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ac
@@ -508,6 +547,48 @@ fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
     ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
         + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
         + tail
+}
+
+/// `Σ a·b` with AVX2 and FMA: two independent accumulators hide the
+/// latency of the fused multiply-adds; one horizontal sum at the end.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_avx2_fma(a: &[f32], b: &[f32]) -> f32 {
+    use std::arch::x86_64::{
+        _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps, _mm256_add_ps,
+        _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_ps,
+        _mm256_setzero_ps,
+    };
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let mut i = 0;
+    // SAFETY: every load reads 8 floats at i < n - 7 of both slices.
+    unsafe {
+        let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+        while i + 16 <= n {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+            acc1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(pa.add(i + 8)),
+                _mm256_loadu_ps(pb.add(i + 8)),
+                acc1,
+            );
+            i += 16;
+        }
+        if i + 8 <= n {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+            i += 8;
+        }
+        let acc = _mm256_add_ps(acc0, acc1);
+        let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps::<1>(acc));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_shuffle_ps::<1>(s, s));
+        let mut sum = _mm_cvtss_f32(s);
+        while i < n {
+            sum = a[i].mul_add(b[i], sum);
+            i += 1;
+        }
+        sum
+    }
 }
 
 /// `dst += g·src`.
