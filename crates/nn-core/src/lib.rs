@@ -38,6 +38,11 @@
 //! `backward` before `forward`, a non-finite loss) is an [`Error`] naming the
 //! layer, the operation and both shapes; none panics.
 //!
+//! Chapter 4's layers are here too ([`Embedding`], [`EmbeddingDot`],
+//! [`SigmoidWithLoss`]), and weights shared by several layers ([`Shared`]:
+//! the book's `remove_duplicate`, with one gradient summed over every use,
+//! transposed uses included), which chapters 3, 4 and 6 build on.
+//!
 //! The default feature `blas` sends matrix products to OpenBLAS; without it
 //! (`--no-default-features`) ndarray's pure-Rust `matrixmultiply` is used.
 

@@ -1,7 +1,7 @@
 //! Text for *Deep Learning from Scratch 2* (밑바닥부터 시작하는 딥러닝 2),
 //! from chapter 2 on: words as ids, the PTB corpus, co-occurrence counts,
-//! PPMI, cosine similarity and analogies, and the SVDs that turn counts into
-//! word vectors.
+//! PPMI, cosine similarity and analogies, the SVDs that turn counts into
+//! word vectors, and word2vec.
 //!
 //! Chapter 2's small example, as `ch02/count_method_small.py` (whose last
 //! step, `svd(&w.view())`, gives the word vectors):
@@ -16,6 +16,13 @@
 //! assert_eq!(numpy_str(&w.row(0).to_vec(), 3), "[0.    1.807 0.    0.    0.    0.    0.   ]");
 //! # Ok::<(), nn_core::Error>(())
 //! ```
+//!
+//! Chapters 3 and 4 ([`word2vec`]): `create_contexts_target`,
+//! `convert_one_hot`, the [`UnigramSampler`], the book's `SimpleCBOW`,
+//! `SimpleSkipGram`, `CBOW`, `SkipGram` and `NegativeSamplingLoss` (trained
+//! by `nn_train::Trainer`), the word2vec tools' own trainer
+//! ([`word2vec::fast`]), and float16 evaluation as the book's `eval.py`
+//! computes it ([`most_similar_f16`], [`analogy_f16`]).
 //!
 //! The SVDs need LAPACK, which the default feature `blas` takes from the
 //! system's OpenBLAS; without it the rest of the crate builds in pure Rust.

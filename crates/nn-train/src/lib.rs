@@ -1,8 +1,9 @@
-//! Training for [`nn_core`] models, as chapter 1 of *Deep Learning from
-//! Scratch 2* trains its two-layer net: the book's [`Trainer`], numpy's
-//! random numbers ([`NumpyRandom`]) so that runs are the book's runs draw for
-//! draw, the [`Spiral`] data set, and `.npz` checkpoints that `numpy.load`
-//! reads and that resume a run bit for bit.
+//! Training for [`nn_core`] models, as *Deep Learning from Scratch 2* trains
+//! them: the book's [`Trainer`] (for any [`Model`]: chapter 1's net, chapter
+//! 4's CBOW), numpy's random numbers ([`NumpyRandom`]) so that runs are the
+//! book's runs draw for draw, the [`Spiral`] data set, and `.npz` files
+//! (float16 to float64) that `numpy.load` reads and that resume a run bit for
+//! bit.
 //!
 //! This crate is a library of its own, apart from the `nn-examples` binary,
 //! so that a program can train with it without a command-line parser, a
