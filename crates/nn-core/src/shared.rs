@@ -59,12 +59,12 @@ impl<F: Float> Clone for Shared<F> {
 
 /// The shared state behind the lock.
 #[derive(Debug)]
-pub struct Inner<F> {
+pub(crate) struct Inner<F> {
     name: &'static str,
     /// The weight.
-    pub value: Array2<F>,
+    pub(crate) value: Array2<F>,
     /// The sum of every use's gradient since the last forward.
-    pub grad: Array2<F>,
+    pub(crate) grad: Array2<F>,
     /// Set by every forward: the next backward starts a new sum.
     fresh: bool,
 }
@@ -224,11 +224,6 @@ impl<F: Float> Shared<F> {
 }
 
 impl<F> Inner<F> {
-    /// The weight's name.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// Called by every forward pass of a layer on the weight.
     pub(crate) fn mark_forward(&mut self) {
         self.fresh = true;

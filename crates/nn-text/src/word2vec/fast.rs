@@ -176,7 +176,10 @@ pub fn train(
     for epoch in 0..config.epochs {
         std::thread::scope(|scope| {
             for t in 0..threads {
-                let range = t * chunk..((t + 1) * chunk).min(corpus.len());
+                let range = (t * chunk).min(corpus.len())..((t + 1) * chunk).min(corpus.len());
+                if range.is_empty() {
+                    continue;
+                }
                 let (table, done) = (&table, &done);
                 let seed = config
                     .seed
@@ -657,6 +660,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn more_threads_than_chunks_of_a_tiny_corpus() {
+        // 5 words in chunks of 2 for 4 threads: the last has nothing to do.
+        let config = FastConfig {
+            vector_size: 4,
+            window: 2,
+            threads: 4,
+            epochs: 2,
+            sentence_end: Some(4),
+            ..FastConfig::default()
+        };
+        let trained = train(&[0, 1, 2, 3, 4], 5, &config, &mut |_| {}).unwrap();
+        assert!(trained.word_vecs.iter().all(|v| v.is_finite()));
     }
 
     #[test]
