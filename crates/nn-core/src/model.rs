@@ -4,7 +4,7 @@ use std::fmt;
 
 use ndarray::{ArrayView2, AsArray, Ix2};
 
-use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result};
+use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result, Shared};
 
 /// A stack of layers followed by a loss layer.
 ///
@@ -30,7 +30,27 @@ use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result};
 /// assert_eq!(net.num_params(), 4); // W1, b1, W2, b2
 /// # Ok::<(), nn_core::Error>(())
 /// ```
+///
+/// Layers built on a [`Shared`] weight don't list it; register it with
+/// [`share`](Self::share) and the model lists it once, before the layers'
+/// own parameters:
+///
+/// ```
+/// use nn_core::{MatMul, Orientation, Parameters, Sequential, Shared, SoftmaxWithLoss};
+/// use ndarray::array;
+///
+/// let w = Shared::new("W", array![[0.5, -0.5], [0.25, 1.0]])?;
+/// let mut net = Sequential::new(SoftmaxWithLoss::new())
+///     .share(&w)
+///     .with(MatMul::shared(&w, Orientation::AsIs))
+///     .with(MatMul::shared(&w, Orientation::Transposed));
+/// net.forward(&array![[1.0, 2.0]], &[1])?;
+/// net.backward()?;
+/// assert_eq!(net.num_params(), 1); // W, once, with the sum of both uses' gradients
+/// # Ok::<(), nn_core::Error>(())
+/// ```
 pub struct Sequential<F: Float> {
+    shared: Vec<Shared<F>>,
     layers: Vec<Box<dyn Layer<F> + Send>>,
     loss: Box<dyn Loss<F> + Send>,
 }
@@ -39,9 +59,20 @@ impl<F: Float> Sequential<F> {
     /// An empty stack ending in `loss`.
     pub fn new(loss: impl Loss<F> + Send + 'static) -> Self {
         Self {
+            shared: Vec::new(),
             layers: Vec::new(),
             loss: Box::new(loss),
         }
+    }
+
+    /// Registers a weight that layers of this model share: it is listed once
+    /// among the parameters, before the layers' own, in the order of
+    /// registration. Registering the same weight again changes nothing.
+    pub fn share(mut self, weight: &Shared<F>) -> Self {
+        if !self.shared.iter().any(|w| w.same(weight)) {
+            self.shared.push(weight.clone());
+        }
+        self
     }
 
     /// Appends a layer after the existing ones.
@@ -144,6 +175,9 @@ impl<F: Float> Parameters<F> for Sequential<F> {
     /// Every parameter and its gradient, in order: the first layer's (`W`,
     /// then `b`), then the next layer's, and so on.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        for weight in &self.shared {
+            weight.visit(f)?;
+        }
         for layer in &mut self.layers {
             layer.visit_params(f)?;
         }

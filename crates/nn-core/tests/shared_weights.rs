@@ -181,3 +181,20 @@ fn owned_layers_list_their_weight_and_clone_deeply() {
         "a use clones as a use"
     );
 }
+
+#[test]
+fn a_sequential_model_lists_a_registered_shared_weight_once() {
+    use nn_core::{Sequential, SoftmaxWithLoss};
+    let w = Shared::new("W", randn(4, 3, 9)).unwrap();
+    let mut net = Sequential::new(SoftmaxWithLoss::with_delta(0.0).unwrap())
+        .share(&w)
+        .share(&w)
+        .with(MatMul::shared(&w, Orientation::AsIs))
+        .with(MatMul::shared(&w, Orientation::Transposed));
+    assert_eq!(net.num_params(), 1);
+    let x = randn(5, 4, 10);
+    let report = GradCheck::default()
+        .model(&mut net, x.view(), &[0, 3, 1, 2, 2])
+        .unwrap();
+    assert!(report.max_error < 1e-6, "{report}");
+}

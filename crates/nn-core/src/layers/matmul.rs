@@ -76,7 +76,9 @@ impl<F: Float> MatMul<F> {
 
     /// A layer on the shared weight `w`, used as stored (`out = x·W`) or
     /// transposed (`out = x·Wᵀ`). The layer does not list `w` among its
-    /// parameters: the model that shares it does, once.
+    /// parameters: the model that shares it does, once (a
+    /// [`Sequential`](crate::Sequential) through
+    /// [`share`](crate::Sequential::share)).
     pub fn shared(w: &Shared<F>, orientation: Orientation) -> Self {
         Self::on(w.clone(), orientation, false)
     }
