@@ -65,6 +65,7 @@ pub mod layers;
 mod model;
 pub mod nodes;
 pub mod shared;
+pub mod time;
 
 pub use error::{Error, Result};
 pub use float::Float;

@@ -128,7 +128,7 @@ impl<F: Float> Layer<F> for Affine<F> {
 /// `db` = the column sums of `dout`, accumulated row by row (numpy's order
 /// for `sum(axis=0)` on a C-ordered array), with no temporary. The caller
 /// has checked that `dout` has `db.len()` columns.
-fn column_sums<F: Float>(dout: &ArrayView2<'_, F>, db: &mut Array1<F>) {
+pub(crate) fn column_sums<F: Float>(dout: &ArrayView2<'_, F>, db: &mut Array1<F>) {
     db.fill(F::zero());
     match (dout.as_slice(), db.as_slice_mut()) {
         (Some(rows), Some(sums)) if !sums.is_empty() => {

@@ -1,7 +1,7 @@
 //! The layers, one per file: chapter 1's, and chapter 4's `Embedding`,
 //! `EmbeddingDot` and `SigmoidWithLoss`.
 
-mod affine;
+pub(crate) mod affine;
 pub(crate) mod embedding;
 mod embedding_dot;
 pub(crate) mod matmul;

@@ -1,0 +1,56 @@
+//! Chapter 5's time layers (`common/time_layers.py`): layers over batches of
+//! sequences, `(N, T, D)` in and `(N, T, H)` out.
+//!
+//! [`TimeLayer`] sits beside chapter 1's [`Layer`](crate::Layer): the same
+//! forward/backward contract (outputs in buffers the layer reuses, parameter
+//! gradients overwritten in place, errors naming the layer and the shapes)
+//! with a time axis, a state that can be carried from one batch to the next
+//! (the book's `stateful=True`, truncated backpropagation through time) and a
+//! training flag for dropout. Per-step work is written as the book writes it
+//! (an [`Rnn`] cell is one step), while whatever can be done for all `N·T`
+//! rows at once is one matrix product: `TimeRnn` projects every step's input
+//! with a single `gemm` before the loop over time and takes `dWx` and `dx`
+//! with one `gemm` each after it.
+
+mod rnn;
+mod time_rnn;
+
+pub use rnn::Rnn;
+pub use time_rnn::TimeRnn;
+
+use ndarray::ArrayView3;
+
+use crate::{Float, Parameters, Result};
+
+/// A layer over a batch of sequences: `(N, T, D)` in, `(N, T, H)` out.
+pub trait TimeLayer<F: Float>: Parameters<F> {
+    /// The layer's type name, used in error messages (`"TimeRNN"`).
+    fn name(&self) -> &'static str;
+
+    /// The outputs for every sequence and step of `xs`, in a buffer the
+    /// layer reuses; caches what `backward` needs. A stateful layer starts
+    /// from the state the previous batch left.
+    ///
+    /// # Errors
+    /// `xs` of a shape the layer can't take, or a carried state that doesn't
+    /// fit the batch.
+    fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>>;
+
+    /// Given `dout` = ∂L/∂out for the last forward, overwrites the parameter
+    /// gradients and returns ∂L/∂xs (backpropagation through the batch's `T`
+    /// steps; nothing flows into earlier batches: truncated BPTT).
+    ///
+    /// # Errors
+    /// Called before forward, or `dout` not of the last output's shape.
+    fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>>;
+
+    /// Forgets the carried state (the book's `reset_state`); the next
+    /// forward starts from zeros. Layers without state ignore it.
+    fn reset_state(&mut self) {}
+
+    /// Switches between training and evaluation (dropout is active only in
+    /// training). Layers that behave the same in both ignore it.
+    fn set_training(&mut self, training: bool) {
+        let _ = training;
+    }
+}

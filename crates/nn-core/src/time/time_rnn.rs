@@ -1,0 +1,277 @@
+//! `TimeRNN`: the simple recurrent layer over `T` steps (`common/time_layers.py`).
+
+use ndarray::linalg::general_mat_mul as gemm;
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis, s};
+
+use crate::layer::reshape_buffer;
+use crate::layers::affine::column_sums;
+use crate::time::TimeLayer;
+use crate::time::rnn::{check_weights, step_forward, tanh_backward};
+use crate::{Error, Float, Param, Parameters, Result};
+
+/// The book's `TimeRNN(Wx, Wh, b, stateful)`: an [`Rnn`](super::Rnn) step
+/// for each of the `T` steps of `(N, T, D)` batches, `h` carried from step to
+/// step and, when `stateful`, from batch to batch.
+///
+/// The same arithmetic as the book's loop of `RNN` objects, with the products
+/// that don't depend on the recurrence done once for all `N·T` rows: the
+/// inputs' projection `xs·Wx` before the loop over time, and `dWx = xsᵀ·dt`,
+/// `dWh = h_prevᵀ·dt`, `dxs = dt·Wxᵀ` after the loop back. Inside the loops
+/// remain one `(N, H) × (H, H)` product per step each way.
+///
+/// ```
+/// use nn_core::time::{TimeLayer, TimeRnn};
+/// use ndarray::{Array1, Array2, Array3};
+/// let mut rnn = TimeRnn::new(Array2::eye(2), Array2::zeros((2, 2)), Array1::zeros(2), true)?;
+/// let hs = rnn.forward(Array3::from_elem((3, 4, 2), 0.5).view())?;
+/// assert_eq!(hs.dim(), (3, 4, 2));
+/// assert!((hs[[0, 3, 1]] - 0.5f64.tanh()).abs() < 1e-15);
+/// rnn.backward(Array3::ones((3, 4, 2)).view())?;
+/// assert_eq!(rnn.state().map(|h| h.dim()), Some((3, 2))); // carried to the next batch
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TimeRnn<F: Float> {
+    wx: Array2<F>,
+    wh: Array2<F>,
+    b: Array1<F>,
+    dwx: Array2<F>,
+    dwh: Array2<F>,
+    db: Array1<F>,
+    stateful: bool,
+    /// The state after the last forward (carried when stateful).
+    h: Array2<F>,
+    has_state: bool,
+    /// ∂L/∂h₀ of the last backward: the book's `self.dh`.
+    dh: Array2<F>,
+    /// The last input as `(N·T, D)` rows, `n·T + t`.
+    xs: Array2<F>,
+    /// Every step's input state `h_{t−1}`, as `(N, T, H)`.
+    h_prevs: Array3<F>,
+    hs: Array3<F>,
+    dts: Array3<F>,
+    dxs: Array3<F>,
+    ready: bool,
+}
+
+impl<F: Float> TimeRnn<F> {
+    /// A layer with `Wx` `(D, H)`, `Wh` `(H, H)`, `b` `(H,)`; `stateful`
+    /// carries `h` from each batch into the next.
+    ///
+    /// # Errors
+    /// Empty or mismatched shapes.
+    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>, stateful: bool) -> Result<Self> {
+        check_weights("TimeRNN.new", &wx, &wh, &b, 1)?;
+        crate::blas::warn_if_unfit();
+        let z2 = || Array2::zeros((0, 0));
+        let z3 = || Array3::zeros((0, 0, 0));
+        Ok(Self {
+            dwx: Array2::zeros(wx.raw_dim()),
+            dwh: Array2::zeros(wh.raw_dim()),
+            db: Array1::zeros(b.raw_dim()),
+            wx,
+            wh,
+            b,
+            stateful,
+            h: z2(),
+            has_state: false,
+            dh: z2(),
+            xs: z2(),
+            h_prevs: z3(),
+            hs: z3(),
+            dts: z3(),
+            dxs: z3(),
+            ready: false,
+        })
+    }
+
+    /// The carried state `h` `(N, H)`, if there is one.
+    pub fn state(&self) -> Option<ArrayView2<'_, F>> {
+        self.has_state.then(|| self.h.view())
+    }
+
+    /// Sets the state the next forward starts from (the book's `set_state`,
+    /// used by seq2seq's decoder); it must be `(N, H)` for that batch.
+    ///
+    /// # Errors
+    /// `h` without `H` columns, or empty.
+    pub fn set_state(&mut self, h: ArrayView2<'_, F>) -> Result<()> {
+        let hidden = self.wh.nrows();
+        if h.ncols() != hidden || h.nrows() == 0 {
+            return Err(Error::shape(
+                "TimeRNN.set_state",
+                format!("h must be (N, {hidden}) with N ≥ 1, got {:?}", h.shape()),
+            ));
+        }
+        reshape_buffer(&mut self.h, h.nrows(), hidden);
+        self.h.assign(&h);
+        self.has_state = true;
+        Ok(())
+    }
+
+    /// ∂L/∂h of the state the last forward started from (the book's `dh`).
+    pub fn dh(&self) -> ArrayView2<'_, F> {
+        self.dh.view()
+    }
+}
+
+impl<F: Float> TimeLayer<F> for TimeRnn<F> {
+    fn name(&self) -> &'static str {
+        "TimeRNN"
+    }
+
+    fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
+        const OP: &str = "TimeRNN.forward";
+        let (n, t, d) = xs.dim();
+        let h = self.wh.nrows();
+        if n == 0 || t == 0 || d != self.wx.nrows() {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "xs must be (N, T, {}) with N, T ≥ 1, got {:?}",
+                    self.wx.nrows(),
+                    xs.shape()
+                ),
+            ));
+        }
+        if !(self.stateful && self.has_state) {
+            reshape_buffer(&mut self.h, n, h);
+            self.h.fill(F::zero());
+        } else if self.h.nrows() != n {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "the carried state is for batches of {} but xs has {n} sequences \
+                     (xs: {:?}); call reset_state first",
+                    self.h.nrows(),
+                    xs.shape()
+                ),
+            ));
+        }
+        reshape_buffer(&mut self.xs, n * t, d);
+        for (mut dst, src) in self.xs.rows_mut().into_iter().zip(xs.lanes(Axis(2))) {
+            dst.assign(&src);
+        }
+        if self.hs.dim() != (n, t, h) {
+            self.hs = Array3::zeros((n, t, h));
+            self.h_prevs = Array3::zeros((n, t, h));
+        }
+        {
+            // hs holds b + xs·Wx for every step before the loop.
+            let mut all = rows_mut(&mut self.hs);
+            for mut row in all.rows_mut() {
+                row.assign(&self.b);
+            }
+            gemm(F::one(), &self.xs, &self.wx, F::one(), &mut all);
+        }
+        for step in 0..t {
+            let mut prev = self.h_prevs.slice_mut(s![.., step, ..]);
+            if step == 0 {
+                prev.assign(&self.h);
+            } else {
+                prev.assign(&self.hs.slice(s![.., step - 1, ..]));
+            }
+            let mut out = self.hs.slice_mut(s![.., step, ..]);
+            step_forward(self.h_prevs.slice(s![.., step, ..]), &self.wh, &mut out);
+            out.mapv_inplace(F::tanh);
+        }
+        self.h.assign(&self.hs.slice(s![.., t - 1, ..]));
+        self.has_state = true;
+        self.ready = true;
+        Ok(self.hs.view())
+    }
+
+    fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
+        const OP: &str = "TimeRNN.backward";
+        if !self.ready {
+            return Err(Error::BackwardBeforeForward { op: OP });
+        }
+        let (n, t, h) = self.hs.dim();
+        if dout.dim() != (n, t, h) {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "dout must have the shape of the last output (dout: {:?}, output: [{n}, {t}, {h}])",
+                    dout.shape()
+                ),
+            ));
+        }
+        if self.dts.dim() != (n, t, h) {
+            self.dts = Array3::zeros((n, t, h));
+        }
+        reshape_buffer(&mut self.dh, n, h);
+        self.dh.fill(F::zero());
+        for step in (0..t).rev() {
+            // dt = (dhs[:, t] + dh) ⊙ (1 − h_t²); dh = dt·Whᵀ.
+            let mut dt = self.dts.slice_mut(s![.., step, ..]);
+            dt.assign(&dout.slice(s![.., step, ..]));
+            dt += &self.dh;
+            tanh_backward(&mut dt, self.hs.slice(s![.., step, ..]));
+            gemm(
+                F::one(),
+                &self.dts.slice(s![.., step, ..]),
+                &self.wh.t(),
+                F::zero(),
+                &mut self.dh,
+            );
+        }
+        let d = self.wx.nrows();
+        if self.dxs.dim() != (n, t, d) {
+            self.dxs = Array3::zeros((n, t, d));
+        }
+        let (dts, h_prevs) = (rows(&self.dts), rows(&self.h_prevs));
+        gemm(F::one(), &h_prevs.t(), &dts, F::zero(), &mut self.dwh);
+        gemm(F::one(), &self.xs.t(), &dts, F::zero(), &mut self.dwx);
+        column_sums(&dts, &mut self.db);
+        gemm(
+            F::one(),
+            &dts,
+            &self.wx.t(),
+            F::zero(),
+            &mut rows_mut(&mut self.dxs),
+        );
+        Ok(self.dxs.view())
+    }
+
+    fn reset_state(&mut self) {
+        self.has_state = false;
+    }
+}
+
+/// An `(N, T, H)` array in standard layout as its `(N·T, H)` rows, row
+/// `n·T + t` for sequence `n`, step `t`: the book's `reshape(N*T, H)`.
+pub(crate) fn rows<F: Float>(a: &Array3<F>) -> ArrayView2<'_, F> {
+    let (n, t, h) = a.dim();
+    a.view()
+        .into_shape_with_order((n * t, h))
+        .unwrap_or_else(|_| unreachable!("arrays made here are in standard layout"))
+}
+
+/// [`rows`], mutably.
+pub(crate) fn rows_mut<F: Float>(a: &mut Array3<F>) -> ndarray::ArrayViewMut2<'_, F> {
+    let (n, t, h) = a.dim();
+    a.view_mut()
+        .into_shape_with_order((n * t, h))
+        .unwrap_or_else(|_| unreachable!("arrays made here are in standard layout"))
+}
+
+impl<F: Float> Parameters<F> for TimeRnn<F> {
+    /// `Wx`, `Wh`, `b`, the book's order.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        f(Param {
+            name: "Wx",
+            value: self.wx.view_mut().into_dyn(),
+            grad: self.dwx.view_mut().into_dyn(),
+        })?;
+        f(Param {
+            name: "Wh",
+            value: self.wh.view_mut().into_dyn(),
+            grad: self.dwh.view_mut().into_dyn(),
+        })?;
+        f(Param {
+            name: "b",
+            value: self.b.view_mut().into_dyn(),
+            grad: self.db.view_mut().into_dyn(),
+        })
+    }
+}

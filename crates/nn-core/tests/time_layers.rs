@@ -1,0 +1,222 @@
+//! Chapter 5's time layers against the book's `time_layers.py` run in f64
+//! (`tests/reference/time_layers.py`) to 1e-12, and gradient-checked through
+//! time in f64 with a state carried in from an earlier batch.
+
+#[path = "reference/time_data.rs"]
+#[rustfmt::skip]
+mod time_data;
+
+use ndarray::{Array1, Array2, Array3, ArrayView2, Ix1, Ix2, Ix3};
+use nn_core::time::{Rnn, TimeLayer, TimeRnn};
+use nn_core::{Differentiable, Float, GradCheck, Param, Parameters, Result};
+use time_data::*;
+
+fn arr(r: (&[usize], &[f64])) -> ndarray::ArrayD<f64> {
+    ndarray::ArrayD::from_shape_vec(r.0, r.1.to_vec()).unwrap()
+}
+fn a1(r: (&[usize], &[f64])) -> Array1<f64> {
+    arr(r).into_dimensionality::<Ix1>().unwrap()
+}
+fn a2(r: (&[usize], &[f64])) -> Array2<f64> {
+    arr(r).into_dimensionality::<Ix2>().unwrap()
+}
+fn a3(r: (&[usize], &[f64])) -> Array3<f64> {
+    arr(r).into_dimensionality::<Ix3>().unwrap()
+}
+
+fn close<'a>(what: &str, ours: impl IntoIterator<Item = &'a f64>, theirs: (&[usize], &[f64])) {
+    let ours: Vec<f64> = ours.into_iter().copied().collect();
+    assert_eq!(ours.len(), theirs.1.len(), "{what}: length");
+    for (i, (a, b)) in ours.iter().zip(theirs.1).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+            "{what}[{i}]: {a} vs the book's {b}"
+        );
+    }
+}
+
+#[test]
+fn rnn_cell_equals_the_books() {
+    let mut cell = Rnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B)).unwrap();
+    let h = cell
+        .forward(a2(RNN_X).view(), a2(RNN_H_PREV).view())
+        .unwrap()
+        .to_owned();
+    close("h_next", &h, RNN_H_NEXT);
+    let (dx, dh_prev) = cell.backward(a2(RNN_DH_NEXT).view()).unwrap();
+    let (dx, dh_prev) = (dx.to_owned(), dh_prev.to_owned());
+    close("dx", &dx, RNN_DX);
+    close("dh_prev", &dh_prev, RNN_DH_PREV);
+    let grads = grads(&mut cell);
+    close("dWx", &grads[0], RNN_DWX);
+    close("dWh", &grads[1], RNN_DWH);
+    close("db", &grads[2], RNN_DB);
+}
+
+#[test]
+fn stateful_time_rnn_equals_the_books_over_two_batches() {
+    let mut layer = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    let hs1 = layer.forward(a3(XS1).view()).unwrap().to_owned();
+    close("hs (batch 1)", &hs1, HS1);
+    let hs2 = layer.forward(a3(XS2).view()).unwrap().to_owned();
+    close("hs (batch 2, carried state)", &hs2, HS2);
+    let dxs = layer.backward(a3(DHS).view()).unwrap().to_owned();
+    close("dxs", &dxs, DXS2);
+    close("dh", &layer.dh().to_owned(), TIME_DH);
+    let grads = grads(&mut layer);
+    close("dWx", &grads[0], TIME_DWX);
+    close("dWh", &grads[1], TIME_DWH);
+    close("db", &grads[2], TIME_DB);
+}
+
+fn grads(m: &mut impl Parameters<f64>) -> Vec<ndarray::ArrayD<f64>> {
+    let mut out = Vec::new();
+    m.visit_params(&mut |p| {
+        out.push(p.grad.to_owned());
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+/// `f = Σ TimeRNN(xs) ⊙ r` for the second batch of a stateful run, starting
+/// from the state the first batch left: the state is an input of this
+/// batch (truncated BPTT), so each evaluation restores it.
+struct SecondBatch {
+    layer: TimeRnn<f64>,
+    h1: Array2<f64>,
+    xs: Array3<f64>,
+    r: Array3<f64>,
+}
+
+impl Parameters<f64> for SecondBatch {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()> {
+        self.layer.visit_params(f)
+    }
+}
+
+impl Differentiable for SecondBatch {
+    fn value(&mut self) -> Result<f64> {
+        self.layer.set_state(self.h1.view())?;
+        Ok((&self.layer.forward(self.xs.view())? * &self.r).sum())
+    }
+
+    fn gradients(&mut self) -> Result<()> {
+        self.value()?;
+        self.layer.backward(self.r.view()).map(|_| ())
+    }
+}
+
+#[test]
+fn time_rnn_passes_a_gradient_check_through_time_with_a_carried_state() {
+    let mut layer = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    layer.forward(a3(XS1).view()).unwrap();
+    let h1 = layer.state().unwrap().to_owned();
+    assert!(h1.iter().any(|&v| v != 0.0));
+    let mut f = SecondBatch {
+        layer,
+        h1,
+        xs: a3(XS2),
+        r: a3(DHS),
+    };
+    let report = GradCheck::default().differentiable(&mut f).unwrap();
+    assert!(report.max_error < 1e-7, "{report}");
+    assert_eq!(report.checked, 5 * 6 + 6 * 6 + 6);
+
+    // ∂f/∂xs and ∂f/∂h₀ by central differences too.
+    f.gradients().unwrap();
+    let (dxs, dh) = (
+        f.layer.backward(f.r.view()).unwrap().to_owned(),
+        f.layer.dh().to_owned(),
+    );
+    let eps = 1e-6;
+    for index in [[0, 0, 0], [1, 2, 3], [2, 3, 4]] {
+        let orig = f.xs[index];
+        f.xs[index] = orig + eps;
+        let plus = f.value().unwrap();
+        f.xs[index] = orig - eps;
+        let minus = f.value().unwrap();
+        f.xs[index] = orig;
+        let numeric = (plus - minus) / (2.0 * eps);
+        assert!(
+            (numeric - dxs[index]).abs() < 1e-7,
+            "dxs{index:?}: {numeric} vs {}",
+            dxs[index]
+        );
+    }
+    for index in [[0, 0], [2, 5]] {
+        let orig = f.h1[index];
+        f.h1[index] = orig + eps;
+        let plus = f.value().unwrap();
+        f.h1[index] = orig - eps;
+        let minus = f.value().unwrap();
+        f.h1[index] = orig;
+        let numeric = (plus - minus) / (2.0 * eps);
+        assert!(
+            (numeric - dh[index]).abs() < 1e-7,
+            "dh{index:?}: {numeric} vs {}",
+            dh[index]
+        );
+    }
+}
+
+#[test]
+fn a_stateless_layer_starts_every_batch_from_zero_and_bad_input_is_refused() {
+    let mut layer = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), false).unwrap();
+    let first = layer.forward(a3(XS1).view()).unwrap().to_owned();
+    let again = layer.forward(a3(XS1).view()).unwrap().to_owned();
+    assert_eq!(first, again);
+    let msg = |r: Result<ndarray::ArrayView3<'_, f64>>| r.unwrap_err().to_string();
+    assert_eq!(
+        msg(layer.forward(Array3::zeros((3, 4, 2)).view())),
+        "TimeRNN.forward: xs must be (N, T, 5) with N, T ≥ 1, got [3, 4, 2]"
+    );
+    assert!(
+        msg(layer.backward(Array3::zeros((3, 4, 2)).view())).contains("dout must have the shape")
+    );
+    let mut stateful = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    assert!(
+        msg(stateful.backward(Array3::zeros((3, 4, 6)).view())).contains("called before forward")
+    );
+    stateful.forward(a3(XS1).view()).unwrap();
+    assert!(
+        msg(stateful.forward(Array3::zeros((2, 4, 5)).view()))
+            .contains("the carried state is for batches of 3 but xs has 2 sequences")
+    );
+    stateful.reset_state();
+    stateful.forward(Array3::zeros((2, 4, 5)).view()).unwrap();
+    assert!(
+        TimeRnn::<f64>::new(
+            Array2::zeros((5, 6)),
+            Array2::zeros((6, 5)),
+            Array1::zeros(6),
+            false
+        )
+        .is_err()
+    );
+    let _: Option<ArrayView2<'_, f64>> = stateful.state();
+}
+
+#[test]
+fn f32_agrees_with_f64() {
+    let mut wide = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    let f = |a: Array2<f64>| a.mapv(|v| v as f32);
+    let mut narrow = TimeRnn::new(
+        f(a2(RNN_WX)),
+        f(a2(RNN_WH)),
+        a1(RNN_B).mapv(|v| v as f32),
+        true,
+    )
+    .unwrap();
+    for xs in [XS1, XS2] {
+        let a = wide.forward(a3(xs).view()).unwrap().to_owned();
+        let b = narrow
+            .forward(a3(xs).mapv(|v| v as f32).view())
+            .unwrap()
+            .to_owned();
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - f64::from(*y)).abs() < 1e-5);
+        }
+    }
+    let _ = <f32 as Float>::DTYPE;
+}
