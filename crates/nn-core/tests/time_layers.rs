@@ -220,3 +220,98 @@ fn f32_agrees_with_f64() {
     }
     let _ = <f32 as Float>::DTYPE;
 }
+
+#[test]
+fn time_embedding_affine_and_softmax_with_loss_equal_the_books() {
+    use nn_core::time::{TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss};
+    let ids = Array2::from_shape_vec((3, 4), EMBED_IDS.to_vec()).unwrap();
+    let mut embed = TimeEmbedding::new(a2(EMBED_W)).unwrap();
+    close(
+        "TimeEmbedding out",
+        &embed.forward(ids.view()).unwrap().to_owned(),
+        EMBED_OUT,
+    );
+    embed.backward(a3(EMBED_DOUT).view()).unwrap();
+    close("TimeEmbedding dW", &embed.dw().to_owned(), EMBED_DW);
+
+    let mut affine = TimeAffine::new(a2(AFFINE_W), a1(AFFINE_B)).unwrap();
+    close(
+        "TimeAffine out",
+        &affine.forward(a3(AFFINE_X).view()).unwrap().to_owned(),
+        AFFINE_OUT,
+    );
+    // A permuted (non-standard-layout) dout takes the copying path.
+    let dout = a3(AFFINE_DOUT);
+    let stored = dout.view().permuted_axes([1, 0, 2]).as_standard_layout().into_owned();
+    let transposed_back = stored.view().permuted_axes([1, 0, 2]);
+    assert_eq!(transposed_back, dout);
+    assert!(!transposed_back.is_standard_layout());
+    close(
+        "TimeAffine dx",
+        &affine.backward(transposed_back).unwrap().to_owned(),
+        AFFINE_DX,
+    );
+    let grads = grads(&mut affine);
+    close("TimeAffine dW", &grads[0], AFFINE_DW);
+    close("TimeAffine db", &grads[1], AFFINE_DB);
+
+    let ts = Array2::from_shape_vec((3, 4), LOSS_TS.to_vec()).unwrap();
+    let mut loss = TimeSoftmaxWithLoss::new();
+    close(
+        "TimeSoftmaxWithLoss loss",
+        &[loss.forward(a3(LOSS_XS).view(), ts.view()).unwrap()],
+        LOSS,
+    );
+    close(
+        "TimeSoftmaxWithLoss dx",
+        &loss.backward(0.5).unwrap().to_owned(),
+        LOSS_DX,
+    );
+}
+
+#[test]
+fn time_softmax_with_loss_gradient_and_bad_targets() {
+    use nn_core::time::TimeSoftmaxWithLoss;
+    let ts = Array2::from_shape_vec((3, 4), LOSS_TS.to_vec()).unwrap();
+    let mut xs = a3(LOSS_XS);
+    let mut loss = TimeSoftmaxWithLoss::<f64>::new();
+    loss.forward(xs.view(), ts.view()).unwrap();
+    let dx = loss.backward(1.0).unwrap().to_owned();
+    let eps = 1e-6;
+    for index in [[0, 0, 0], [0, 1, 3], [1, 2, 6], [2, 3, 2]] {
+        let orig = xs[index];
+        xs[index] = orig + eps;
+        let plus = loss.forward(xs.view(), ts.view()).unwrap();
+        xs[index] = orig - eps;
+        let minus = loss.forward(xs.view(), ts.view()).unwrap();
+        xs[index] = orig;
+        let numeric = (plus - minus) / (2.0 * eps);
+        assert!(
+            (numeric - dx[index]).abs() < 1e-8,
+            "dx{index:?}: {numeric} vs {}",
+            dx[index]
+        );
+    }
+    let msg = |ts: Array2<isize>| {
+        TimeSoftmaxWithLoss::<f64>::new()
+            .forward(a3(LOSS_XS).view(), ts.view())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        msg(Array2::from_elem((3, 4), -1)),
+        "TimeSoftmaxWithLoss.forward: every target is the ignore label -1: there is nothing to average"
+    );
+    assert_eq!(
+        msg(Array2::from_elem((3, 4), 7)),
+        "TimeSoftmaxWithLoss.forward: target 7 at sequence 0, step 0 is neither a class of 7 nor the ignore label -1"
+    );
+    assert!(msg(Array2::zeros((3, 3))).contains("ts (N, T)"));
+    assert!(
+        TimeSoftmaxWithLoss::<f64>::new()
+            .backward(1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("called before forward")
+    );
+}

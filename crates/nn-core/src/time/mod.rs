@@ -13,14 +13,41 @@
 //! with one `gemm` each after it.
 
 mod rnn;
+mod time_affine;
+mod time_embedding;
 mod time_rnn;
+mod time_softmax_with_loss;
 
 pub use rnn::Rnn;
+pub use time_affine::TimeAffine;
+pub use time_embedding::TimeEmbedding;
 pub use time_rnn::TimeRnn;
+pub use time_softmax_with_loss::{IGNORE_LABEL, TimeSoftmaxWithLoss};
 
-use ndarray::ArrayView3;
+use ndarray::{Array2, ArrayView2, ArrayView3, Axis};
 
+use crate::layer::reshape_buffer;
 use crate::{Float, Parameters, Result};
+
+/// `xs` `(N, T, D)` as its `(N·T, D)` rows (row `n·T + t`), the book's
+/// `reshape(N*T, -1)`: a view when `xs` is in standard layout, else a copy
+/// into `buf`, which is reused.
+pub(crate) fn as_rows<'a, F: Float>(
+    xs: ArrayView3<'a, F>,
+    buf: &'a mut Array2<F>,
+) -> ArrayView2<'a, F> {
+    let (n, t, d) = xs.dim();
+    if xs.is_standard_layout() {
+        if let Ok(rows) = xs.into_shape_with_order((n * t, d)) {
+            return rows;
+        }
+    }
+    reshape_buffer(buf, n * t, d);
+    for (mut dst, src) in buf.rows_mut().into_iter().zip(xs.lanes(Axis(2))) {
+        dst.assign(&src);
+    }
+    buf.view()
+}
 
 /// A layer over a batch of sequences: `(N, T, D)` in, `(N, T, H)` out.
 pub trait TimeLayer<F: Float>: Parameters<F> {
