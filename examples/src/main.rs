@@ -142,6 +142,24 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Chapter 5, train_custom_loop.py: SimpleRnnlm on PTB's first 1000 words (batch 10, time 5, SGD lr 0.1); perplexity per epoch and its figure.
+    RnnlmSimple {
+        /// Directory with ptb.train.txt (or ptb/ptb.train.txt) [env: DLFS2_DATA; default: download into the cache].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Epochs.
+        #[arg(long, default_value_t = 100)]
+        epochs: usize,
+        /// numpy seed of the initial weights (the book sets none).
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+        /// Output directory for the perplexity figure.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Don't say where the figure went.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Accuracy of saved parameters (a params.npz) on the spiral data.
     Eval {
         /// The parameter file.
@@ -441,6 +459,29 @@ fn main() -> ExitCode {
                 nn_examples::ch04::Word2VecConfig::params_file(&out, model.into())
             });
             nn_examples::ch04::word2vec_eval(&path, &mut std::io::stdout().lock()).map(|_| ())
+        }
+        Some(Command::RnnlmSimple {
+            data,
+            epochs,
+            seed,
+            out,
+            quiet,
+        }) => {
+            let config = nn_examples::ch05::RnnlmSimpleConfig {
+                source: nn_text::ptb::Source::from_args(data.as_deref()),
+                epochs,
+                seed,
+                out,
+                ..Default::default()
+            };
+            nn_examples::ch05::rnnlm_simple(&config, &mut std::io::stdout()).map(|_| {
+                if !quiet {
+                    eprintln!(
+                        "wrote {}",
+                        config.out.join("rnnlm_simple_perplexity.png").display()
+                    );
+                }
+            })
         }
         Some(Command::Eval {
             params,

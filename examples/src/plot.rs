@@ -1,4 +1,5 @@
-//! The book's two figures: the loss curve and the decision boundary.
+//! The book's figures: loss and perplexity curves, the decision boundary,
+//! words in the plane.
 
 use std::path::Path;
 use std::sync::Once;
@@ -46,27 +47,43 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
 /// # Errors
 /// No records to plot, or the file cannot be written.
 pub fn loss_curve(path: &Path, history: &[Record], eval_interval: usize) -> Result<()> {
+    let losses: Vec<f64> = history.iter().map(|r| r.loss).collect();
+    curve(
+        path,
+        "training loss",
+        &format!("iterations (x{eval_interval})"),
+        "loss",
+        &losses,
+    )
+}
+
+/// Writes one series (`values[i]` at `x = i`) with the book's look: the
+/// title, the axes' names, a legend `train`; to a PNG, atomically.
+///
+/// # Errors
+/// No values to plot, or the file cannot be written.
+pub fn curve(path: &Path, title: &str, x_desc: &str, y_desc: &str, values: &[f64]) -> Result<()> {
     fonts()?;
-    if history.is_empty() {
+    if values.is_empty() {
         return Err(Error::file(
             path,
-            "no loss records to plot (train for at least one interval)",
+            "no values to plot (train for at least one interval)",
         ));
     }
-    let max = history.iter().map(|r| r.loss).fold(0.0, f64::max) * 1.05;
-    let n = history.len();
+    let max = values.iter().copied().fold(0.0, f64::max) * 1.05;
+    let n = values.len();
     render(path, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("training loss", ("sans-serif", 28))
+            .caption(title, ("sans-serif", 28))
             .margin(20)
             .x_label_area_size(55)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..n.max(2) as f64 - 1.0, 0f64..max.max(1e-3))?;
         chart
             .configure_mesh()
-            .x_desc(format!("iterations (x{eval_interval})"))
-            .y_desc("loss")
+            .x_desc(x_desc)
+            .y_desc(y_desc)
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_label_formatter(&|v| tick(*v))
             .label_style(("sans-serif", 18))
@@ -74,7 +91,7 @@ pub fn loss_curve(path: &Path, history: &[Record], eval_interval: usize) -> Resu
             .draw()?;
         chart
             .draw_series(LineSeries::new(
-                history.iter().enumerate().map(|(i, r)| (i as f64, r.loss)),
+                values.iter().enumerate().map(|(i, &v)| (i as f64, v)),
                 CLASS_COLORS[0].stroke_width(2),
             ))?
             .label("train")

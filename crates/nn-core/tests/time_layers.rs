@@ -242,7 +242,11 @@ fn time_embedding_affine_and_softmax_with_loss_equal_the_books() {
     );
     // A permuted (non-standard-layout) dout takes the copying path.
     let dout = a3(AFFINE_DOUT);
-    let stored = dout.view().permuted_axes([1, 0, 2]).as_standard_layout().into_owned();
+    let stored = dout
+        .view()
+        .permuted_axes([1, 0, 2])
+        .as_standard_layout()
+        .into_owned();
     let transposed_back = stored.view().permuted_axes([1, 0, 2]);
     assert_eq!(transposed_back, dout);
     assert!(!transposed_back.is_standard_layout());

@@ -41,6 +41,7 @@ pub mod download;
 mod ppmi;
 mod print;
 pub mod ptb;
+pub mod rnnlm;
 mod sampler;
 mod similarity;
 mod similarity_f16;

@@ -1,0 +1,101 @@
+//! `SimpleRnnlm` (`ch05/simple_rnnlm.py`).
+
+use ndarray::{Array1, Array2, ArrayView2};
+use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWithLoss};
+use nn_core::{Float, Param, Parameters, Randn, Result};
+
+use super::scaled_randn;
+
+/// The book's `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`:
+/// `TimeEmbedding` → stateful `TimeRNN` → `TimeAffine` →
+/// `TimeSoftmaxWithLoss`, on batches of word ids `(N, T)` with the next
+/// word as target. Parameters in the book's order: `embed_W`, `rnn_Wx`,
+/// `rnn_Wh`, `rnn_b`, `affine_W`, `affine_b`.
+///
+/// ```
+/// use nn_text::rnnlm::SimpleRnnlm;
+/// use nn_train::NumpyRandom;
+/// use ndarray::array;
+/// let mut model = SimpleRnnlm::<f32>::new(10, 8, 8, &mut NumpyRandom::new(0))?;
+/// let loss = model.forward(array![[1, 2, 3]].view(), array![[2, 3, 4]].view())?;
+/// assert!((loss - 10f32.ln()).abs() < 0.5); // near-uniform at first
+/// model.backward()?;
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SimpleRnnlm<F: Float> {
+    embed: TimeEmbedding<F>,
+    rnn: TimeRnn<F>,
+    affine: TimeAffine<F>,
+    loss: TimeSoftmaxWithLoss<F>,
+}
+
+impl<F: Float> SimpleRnnlm<F> {
+    /// The model with the book's initial weights drawn from `rng` in the
+    /// book's order: `embed_W = randn(V, D) / 100`, `rnn_Wx = randn(D, H) /
+    /// √D`, `rnn_Wh = randn(H, H) / √H`, `affine_W = randn(H, V) / √H`,
+    /// biases zero.
+    ///
+    /// # Errors
+    /// A zero size.
+    pub fn new(
+        vocab_size: usize,
+        wordvec_size: usize,
+        hidden_size: usize,
+        rng: &mut (impl Randn + ?Sized),
+    ) -> Result<Self> {
+        let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        let embed_w = scaled_randn(v, d, 100.0, rng);
+        let rnn_wx = scaled_randn(d, h, (d as f64).sqrt(), rng);
+        let rnn_wh = scaled_randn(h, h, (h as f64).sqrt(), rng);
+        let affine_w = scaled_randn(h, v, (h as f64).sqrt(), rng);
+        Ok(Self {
+            embed: TimeEmbedding::new(embed_w)?,
+            rnn: TimeRnn::new(rnn_wx, rnn_wh, Array1::zeros(h), true)?,
+            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            loss: TimeSoftmaxWithLoss::new(),
+        })
+    }
+
+    /// The mean loss of predicting `ts` `(N, T)` from `xs` `(N, T)`, the
+    /// hidden state carried from the previous batch.
+    ///
+    /// # Errors
+    /// Shapes that don't fit, ids outside the vocabulary, a carried state for
+    /// another batch size, or a non-finite loss.
+    pub fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
+        let embedded = self.embed.forward(xs)?;
+        let hs = self.rnn.forward(embedded)?;
+        let scores = self.affine.forward(hs)?;
+        self.loss.forward(scores, ts)
+    }
+
+    /// Fills every parameter's gradient for the last forward.
+    ///
+    /// # Errors
+    /// Called before forward.
+    pub fn backward(&mut self) -> Result<()> {
+        let dout = self.loss.backward(F::one())?;
+        let dout = self.affine.backward(dout)?;
+        let dout = self.rnn.backward(dout)?;
+        self.embed.backward(dout)
+    }
+
+    /// Forgets the carried state (the book's `reset_state`).
+    pub fn reset_state(&mut self) {
+        self.rnn.reset_state();
+    }
+
+    /// The word vectors: `embed_W`.
+    pub fn embed_w(&self) -> Array2<F> {
+        self.embed.w().to_owned()
+    }
+}
+
+impl<F: Float> Parameters<F> for SimpleRnnlm<F> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.embed.visit_params(f)?;
+        self.rnn.visit_params(f)?;
+        self.affine.visit_params(f)
+    }
+}
