@@ -319,3 +319,116 @@ fn time_softmax_with_loss_gradient_and_bad_targets() {
             .contains("called before forward")
     );
 }
+
+#[test]
+fn lstm_cell_and_stateful_time_lstm_equal_the_books() {
+    use nn_core::time::{Lstm, TimeLstm};
+    let mut cell = Lstm::new(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B)).unwrap();
+    let (h, c) = cell
+        .forward(
+            a2(RNN_X).view(),
+            a2(RNN_H_PREV).view(),
+            a2(LSTM_C_PREV).view(),
+        )
+        .unwrap();
+    let (h, c) = (h.to_owned(), c.to_owned());
+    close("LSTM h_next", &h, LSTM_H_NEXT);
+    close("LSTM c_next", &c, LSTM_C_NEXT);
+    let (dx, dh, dc) = cell
+        .backward(a2(RNN_DH_NEXT).view(), a2(LSTM_DC_NEXT).view())
+        .unwrap();
+    let (dx, dh, dc) = (dx.to_owned(), dh.to_owned(), dc.to_owned());
+    close("LSTM dx", &dx, LSTM_DX);
+    close("LSTM dh_prev", &dh, LSTM_DH_PREV);
+    close("LSTM dc_prev", &dc, LSTM_DC_PREV);
+    let g = grads(&mut cell);
+    close("LSTM dWx", &g[0], LSTM_DWX);
+    close("LSTM dWh", &g[1], LSTM_DWH);
+    close("LSTM db", &g[2], LSTM_DB);
+
+    let mut layer = TimeLstm::new(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B), true).unwrap();
+    close(
+        "TimeLSTM hs (batch 1)",
+        &layer.forward(a3(XS1).view()).unwrap().to_owned(),
+        LSTM_HS1,
+    );
+    close(
+        "TimeLSTM hs (batch 2)",
+        &layer.forward(a3(XS2).view()).unwrap().to_owned(),
+        LSTM_HS2,
+    );
+    close(
+        "TimeLSTM dxs",
+        &layer.backward(a3(DHS).view()).unwrap().to_owned(),
+        LSTM_DXS2,
+    );
+    close("TimeLSTM dh", &layer.dh().to_owned(), LSTM_TIME_DH);
+    let g = grads(&mut layer);
+    close("TimeLSTM dWx", &g[0], LSTM_TIME_DWX);
+    close("TimeLSTM dWh", &g[1], LSTM_TIME_DWH);
+    close("TimeLSTM db", &g[2], LSTM_TIME_DB);
+}
+
+/// As [`SecondBatch`], for the LSTM: `h` and `c` carried from batch 1.
+struct LstmSecondBatch {
+    layer: nn_core::time::TimeLstm<f64>,
+    h1: Array2<f64>,
+    c1: Array2<f64>,
+    xs: Array3<f64>,
+    r: Array3<f64>,
+}
+
+impl Parameters<f64> for LstmSecondBatch {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()> {
+        self.layer.visit_params(f)
+    }
+}
+
+impl Differentiable for LstmSecondBatch {
+    fn value(&mut self) -> Result<f64> {
+        self.layer.set_state(self.h1.view(), Some(self.c1.view()))?;
+        Ok((&self.layer.forward(self.xs.view())? * &self.r).sum())
+    }
+
+    fn gradients(&mut self) -> Result<()> {
+        self.value()?;
+        self.layer.backward(self.r.view()).map(|_| ())
+    }
+}
+
+#[test]
+fn time_lstm_passes_a_gradient_check_through_time_with_a_carried_state() {
+    let mut layer =
+        nn_core::time::TimeLstm::new(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B), true).unwrap();
+    layer.forward(a3(XS1).view()).unwrap();
+    let (h1, c1) = layer
+        .state()
+        .map(|(h, c)| (h.to_owned(), c.to_owned()))
+        .unwrap();
+    let mut f = LstmSecondBatch {
+        layer,
+        h1,
+        c1,
+        xs: a3(XS2),
+        r: a3(DHS),
+    };
+    let report = GradCheck::default().differentiable(&mut f).unwrap();
+    assert!(report.max_error < 1e-7, "{report}");
+    f.gradients().unwrap();
+    let dxs = f.layer.backward(f.r.view()).unwrap().to_owned();
+    let eps = 1e-6;
+    for index in [[0, 0, 0], [1, 2, 3], [2, 3, 4]] {
+        let orig = f.xs[index];
+        f.xs[index] = orig + eps;
+        let plus = f.value().unwrap();
+        f.xs[index] = orig - eps;
+        let minus = f.value().unwrap();
+        f.xs[index] = orig;
+        let numeric = (plus - minus) / (2.0 * eps);
+        assert!(
+            (numeric - dxs[index]).abs() < 1e-7,
+            "dxs{index:?}: {numeric} vs {}",
+            dxs[index]
+        );
+    }
+}

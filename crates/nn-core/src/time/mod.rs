@@ -12,15 +12,19 @@
 //! with a single `gemm` before the loop over time and takes `dWx` and `dx`
 //! with one `gemm` each after it.
 
+mod lstm;
 mod rnn;
 mod time_affine;
 mod time_embedding;
+mod time_lstm;
 mod time_rnn;
 mod time_softmax_with_loss;
 
+pub use lstm::Lstm;
 pub use rnn::Rnn;
 pub use time_affine::TimeAffine;
 pub use time_embedding::TimeEmbedding;
+pub use time_lstm::TimeLstm;
 pub use time_rnn::TimeRnn;
 pub use time_softmax_with_loss::{IGNORE_LABEL, TimeSoftmaxWithLoss};
 

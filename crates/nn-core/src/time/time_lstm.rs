@@ -1,0 +1,320 @@
+//! `TimeLSTM`: the LSTM over `T` steps (`common/time_layers.py`).
+
+use ndarray::linalg::general_mat_mul as gemm;
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
+
+use crate::layer::reshape_buffer;
+use crate::layers::affine::column_sums;
+use crate::time::lstm::{gates_backward, gates_forward};
+use crate::time::rnn::check_weights;
+use crate::time::time_rnn::{rows, rows_mut};
+use crate::time::{TimeLayer, as_rows};
+use crate::{Error, Float, Param, Parameters, Result};
+
+/// The book's `TimeLSTM(Wx, Wh, b, stateful)`: an [`Lstm`](super::Lstm)
+/// step for each of the `T` steps, `h` and `c` carried from step to step
+/// and, when `stateful`, from batch to batch.
+///
+/// As [`TimeRnn`](super::TimeRnn), the products that don't depend on the
+/// recurrence are one `gemm` over all `N·T` rows (`xs·Wx + b` before the
+/// loop; `dWx`, `dWh`, `dxs` after it); each step keeps one
+/// `(N, H) × (H, 4H)` product each way.
+///
+/// ```
+/// use nn_core::time::{TimeLayer, TimeLstm};
+/// use ndarray::{Array1, Array2, Array3};
+/// let mut lstm = TimeLstm::new(Array2::<f64>::zeros((3, 8)), Array2::zeros((2, 8)), Array1::zeros(8), true)?;
+/// let hs = lstm.forward(Array3::ones((4, 5, 3)).view())?;
+/// assert_eq!(hs.dim(), (4, 5, 2));
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TimeLstm<F: Float> {
+    wx: Array2<F>,
+    wh: Array2<F>,
+    b: Array1<F>,
+    dwx: Array2<F>,
+    dwh: Array2<F>,
+    db: Array1<F>,
+    stateful: bool,
+    h: Array2<F>,
+    c: Array2<F>,
+    has_state: bool,
+    dh: Array2<F>,
+    dc: Array2<F>,
+    /// The last input as rows (a copy only when it wasn't row-major).
+    xs_buf: Array2<F>,
+    xs: Array2<F>,
+    /// Per step: the activated gates `(N, T, 4H)`, `h_{t−1}`, `c_{t−1}`,
+    /// `tanh c_t`, and the outputs `h_t`.
+    gates: Array3<F>,
+    h_prevs: Array3<F>,
+    c_prevs: Array3<F>,
+    tanh_cs: Array3<F>,
+    cs: Array3<F>,
+    hs: Array3<F>,
+    das: Array3<F>,
+    dc_prev: Array2<F>,
+    dxs: Array3<F>,
+    ready: bool,
+}
+
+impl<F: Float> TimeLstm<F> {
+    /// A layer with `Wx` `(D, 4H)`, `Wh` `(H, 4H)`, `b` `(4H,)`; `stateful`
+    /// carries `h` and `c` into the next batch.
+    ///
+    /// # Errors
+    /// Empty or mismatched shapes.
+    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>, stateful: bool) -> Result<Self> {
+        check_weights("TimeLSTM.new", &wx, &wh, &b, 4)?;
+        crate::blas::warn_if_unfit();
+        let z2 = || Array2::zeros((0, 0));
+        let z3 = || Array3::zeros((0, 0, 0));
+        Ok(Self {
+            dwx: Array2::zeros(wx.raw_dim()),
+            dwh: Array2::zeros(wh.raw_dim()),
+            db: Array1::zeros(b.raw_dim()),
+            wx,
+            wh,
+            b,
+            stateful,
+            h: z2(),
+            c: z2(),
+            has_state: false,
+            dh: z2(),
+            dc: z2(),
+            xs_buf: z2(),
+            xs: z2(),
+            gates: z3(),
+            h_prevs: z3(),
+            c_prevs: z3(),
+            tanh_cs: z3(),
+            cs: z3(),
+            hs: z3(),
+            das: z3(),
+            dc_prev: z2(),
+            dxs: z3(),
+            ready: false,
+        })
+    }
+
+    /// The carried `(h, c)`, if there is a state.
+    pub fn state(&self) -> Option<(ArrayView2<'_, F>, ArrayView2<'_, F>)> {
+        self.has_state.then(|| (self.h.view(), self.c.view()))
+    }
+
+    /// Sets the state the next forward starts from (the book's `set_state(h,
+    /// c)`; `c = None` starts the cell from zeros, as the book's `None`).
+    ///
+    /// # Errors
+    /// Shapes other than `(N, H)`.
+    pub fn set_state(&mut self, h: ArrayView2<'_, F>, c: Option<ArrayView2<'_, F>>) -> Result<()> {
+        let hidden = self.wh.nrows();
+        let n = h.nrows();
+        if h.ncols() != hidden || n == 0 || c.is_some_and(|c| c.dim() != (n, hidden)) {
+            return Err(Error::shape(
+                "TimeLSTM.set_state",
+                format!(
+                    "h and c must be (N, {hidden}) with N ≥ 1 (h: {:?}, c: {:?})",
+                    h.shape(),
+                    c.map(|c| c.shape().to_vec())
+                ),
+            ));
+        }
+        reshape_buffer(&mut self.h, n, hidden);
+        self.h.assign(&h);
+        reshape_buffer(&mut self.c, n, hidden);
+        match c {
+            Some(c) => self.c.assign(&c),
+            None => self.c.fill(F::zero()),
+        }
+        self.has_state = true;
+        Ok(())
+    }
+
+    /// ∂L/∂h of the state the last forward started from (the book's `dh`).
+    pub fn dh(&self) -> ArrayView2<'_, F> {
+        self.dh.view()
+    }
+}
+
+impl<F: Float> TimeLayer<F> for TimeLstm<F> {
+    fn name(&self) -> &'static str {
+        "TimeLSTM"
+    }
+
+    fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
+        const OP: &str = "TimeLSTM.forward";
+        let (n, t, d) = xs.dim();
+        let h = self.wh.nrows();
+        if n == 0 || t == 0 || d != self.wx.nrows() {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "xs must be (N, T, {}) with N, T ≥ 1, got {:?}",
+                    self.wx.nrows(),
+                    xs.shape()
+                ),
+            ));
+        }
+        if !(self.stateful && self.has_state) {
+            for s in [&mut self.h, &mut self.c] {
+                reshape_buffer(s, n, h);
+                s.fill(F::zero());
+            }
+        } else if self.h.nrows() != n {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "the carried state is for batches of {} but xs has {n} sequences \
+                     (xs: {:?}); call reset_state first",
+                    self.h.nrows(),
+                    xs.shape()
+                ),
+            ));
+        }
+        let rows_in = as_rows(xs, &mut self.xs_buf);
+        reshape_buffer(&mut self.xs, n * t, d);
+        self.xs.assign(&rows_in);
+        if self.hs.dim() != (n, t, h) {
+            self.gates = Array3::zeros((n, t, 4 * h));
+            for a in [
+                &mut self.h_prevs,
+                &mut self.c_prevs,
+                &mut self.tanh_cs,
+                &mut self.cs,
+                &mut self.hs,
+            ] {
+                *a = Array3::zeros((n, t, h));
+            }
+        }
+        {
+            let mut all = rows_mut(&mut self.gates);
+            for mut row in all.rows_mut() {
+                row.assign(&self.b);
+            }
+            gemm(F::one(), &self.xs, &self.wx, F::one(), &mut all);
+        }
+        for step in 0..t {
+            {
+                let (mut hp, mut cp) = (
+                    self.h_prevs.slice_mut(s![.., step, ..]),
+                    self.c_prevs.slice_mut(s![.., step, ..]),
+                );
+                if step == 0 {
+                    hp.assign(&self.h);
+                    cp.assign(&self.c);
+                } else {
+                    hp.assign(&self.hs.slice(s![.., step - 1, ..]));
+                    cp.assign(&self.cs.slice(s![.., step - 1, ..]));
+                }
+            }
+            let mut a = self.gates.slice_mut(s![.., step, ..]);
+            gemm(
+                F::one(),
+                &self.h_prevs.slice(s![.., step, ..]),
+                &self.wh,
+                F::one(),
+                &mut a,
+            );
+            gates_forward(
+                a,
+                self.c_prevs.slice(s![.., step, ..]),
+                self.cs.slice_mut(s![.., step, ..]),
+                self.tanh_cs.slice_mut(s![.., step, ..]),
+                self.hs.slice_mut(s![.., step, ..]),
+            );
+        }
+        self.h.assign(&self.hs.slice(s![.., t - 1, ..]));
+        self.c.assign(&self.cs.slice(s![.., t - 1, ..]));
+        self.has_state = true;
+        self.ready = true;
+        Ok(self.hs.view())
+    }
+
+    fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
+        const OP: &str = "TimeLSTM.backward";
+        if !self.ready {
+            return Err(Error::BackwardBeforeForward { op: OP });
+        }
+        let (n, t, h) = self.hs.dim();
+        if dout.dim() != (n, t, h) {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "dout must have the shape of the last output (dout: {:?}, output: [{n}, {t}, {h}])",
+                    dout.shape()
+                ),
+            ));
+        }
+        if self.das.dim() != (n, t, 4 * h) {
+            self.das = Array3::zeros((n, t, 4 * h));
+        }
+        for s in [&mut self.dh, &mut self.dc, &mut self.dc_prev] {
+            reshape_buffer(s, n, h);
+            s.fill(F::zero());
+        }
+        for step in (0..t).rev() {
+            // dh_next = dhs[:, t] + dh, reusing dh's buffer.
+            self.dh += &dout.slice(s![.., step, ..]);
+            gates_backward(
+                self.dh.view(),
+                self.dc.view(),
+                self.gates.slice(s![.., step, ..]),
+                self.c_prevs.slice(s![.., step, ..]),
+                self.tanh_cs.slice(s![.., step, ..]),
+                self.das.slice_mut(s![.., step, ..]),
+                self.dc_prev.view_mut(),
+            );
+            std::mem::swap(&mut self.dc, &mut self.dc_prev);
+            gemm(
+                F::one(),
+                &self.das.slice(s![.., step, ..]),
+                &self.wh.t(),
+                F::zero(),
+                &mut self.dh,
+            );
+        }
+        let d = self.wx.nrows();
+        if self.dxs.dim() != (n, t, d) {
+            self.dxs = Array3::zeros((n, t, d));
+        }
+        let (das, h_prevs) = (rows(&self.das), rows(&self.h_prevs));
+        gemm(F::one(), &h_prevs.t(), &das, F::zero(), &mut self.dwh);
+        gemm(F::one(), &self.xs.t(), &das, F::zero(), &mut self.dwx);
+        column_sums(&das, &mut self.db);
+        gemm(
+            F::one(),
+            &das,
+            &self.wx.t(),
+            F::zero(),
+            &mut rows_mut(&mut self.dxs),
+        );
+        Ok(self.dxs.view())
+    }
+
+    fn reset_state(&mut self) {
+        self.has_state = false;
+    }
+}
+
+impl<F: Float> Parameters<F> for TimeLstm<F> {
+    /// `Wx`, `Wh`, `b`, the book's order.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        f(Param {
+            name: "Wx",
+            value: self.wx.view_mut().into_dyn(),
+            grad: self.dwx.view_mut().into_dyn(),
+        })?;
+        f(Param {
+            name: "Wh",
+            value: self.wh.view_mut().into_dyn(),
+            grad: self.dwh.view_mut().into_dyn(),
+        })?;
+        f(Param {
+            name: "b",
+            value: self.b.view_mut().into_dyn(),
+            grad: self.db.view_mut().into_dyn(),
+        })
+    }
+}
