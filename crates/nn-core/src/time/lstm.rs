@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, s};
 use crate::functions::sigmoid_scalar;
 use crate::layer::{check_backward, reshape_buffer};
 use crate::layers::affine::column_sums;
-use crate::time::rnn::check_weights;
+use crate::time::weights::RecurrentWeights;
 use crate::{Error, Float, Param, Parameters, Result};
 
 /// The book's `LSTM(Wx, Wh, b)`, the four gates' weights side by side in the
@@ -26,12 +26,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Lstm<F: Float> {
-    wx: Array2<F>,
-    wh: Array2<F>,
-    b: Array1<F>,
-    dwx: Array2<F>,
-    dwh: Array2<F>,
-    db: Array1<F>,
+    w: RecurrentWeights<F>,
     x: Array2<F>,
     h_prev: Array2<F>,
     c_prev: Array2<F>,
@@ -53,16 +48,9 @@ impl<F: Float> Lstm<F> {
     /// # Errors
     /// Empty or mismatched shapes.
     pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
-        check_weights("LSTM.new", &wx, &wh, &b, 4)?;
-        crate::blas::warn_if_unfit();
         let z = || Array2::zeros((0, 0));
         Ok(Self {
-            dwx: Array2::zeros(wx.raw_dim()),
-            dwh: Array2::zeros(wh.raw_dim()),
-            db: Array1::zeros(b.raw_dim()),
-            wx,
-            wh,
-            b,
+            w: RecurrentWeights::new("LSTM.new", wx, wh, b, 4)?,
             x: z(),
             h_prev: z(),
             c_prev: z(),
@@ -88,7 +76,7 @@ impl<F: Float> Lstm<F> {
         h_prev: ArrayView2<'_, F>,
         c_prev: ArrayView2<'_, F>,
     ) -> Result<(ArrayView2<'_, F>, ArrayView2<'_, F>)> {
-        let (d, h) = (self.wx.nrows(), self.wh.nrows());
+        let (d, h) = (self.w.wx.nrows(), self.w.wh.nrows());
         let n = x.nrows();
         if n == 0 || x.ncols() != d || h_prev.dim() != (n, h) || c_prev.dim() != (n, h) {
             return Err(Error::shape(
@@ -112,10 +100,16 @@ impl<F: Float> Lstm<F> {
         }
         reshape_buffer(&mut self.gates, n, 4 * h);
         for mut row in self.gates.rows_mut() {
-            row.assign(&self.b);
+            row.assign(&self.w.b);
         }
-        gemm(F::one(), &self.x, &self.wx, F::one(), &mut self.gates);
-        gemm(F::one(), &self.h_prev, &self.wh, F::one(), &mut self.gates);
+        gemm(F::one(), &self.x, &self.w.wx, F::one(), &mut self.gates);
+        gemm(
+            F::one(),
+            &self.h_prev,
+            &self.w.wh,
+            F::one(),
+            &mut self.gates,
+        );
         for buf in [&mut self.c_next, &mut self.tanh_c, &mut self.h_next] {
             reshape_buffer(buf, n, h);
         }
@@ -160,17 +154,17 @@ impl<F: Float> Lstm<F> {
             &self.h_prev.t(),
             &self.da,
             F::zero(),
-            &mut self.dwh,
+            &mut self.w.dwh,
         );
-        gemm(F::one(), &self.x.t(), &self.da, F::zero(), &mut self.dwx);
-        column_sums(&self.da.view(), &mut self.db);
-        reshape_buffer(&mut self.dx, n, self.wx.nrows());
-        gemm(F::one(), &self.da, &self.wx.t(), F::zero(), &mut self.dx);
+        gemm(F::one(), &self.x.t(), &self.da, F::zero(), &mut self.w.dwx);
+        column_sums(&self.da.view(), &mut self.w.db);
+        reshape_buffer(&mut self.dx, n, self.w.wx.nrows());
+        gemm(F::one(), &self.da, &self.w.wx.t(), F::zero(), &mut self.dx);
         reshape_buffer(&mut self.dh_prev, n, h);
         gemm(
             F::one(),
             &self.da,
-            &self.wh.t(),
+            &self.w.wh.t(),
             F::zero(),
             &mut self.dh_prev,
         );
@@ -241,20 +235,6 @@ pub(crate) fn gates_backward<F: Float>(
 impl<F: Float> Parameters<F> for Lstm<F> {
     /// `Wx`, `Wh`, `b`, the book's order.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        f(Param {
-            name: "Wx",
-            value: self.wx.view_mut().into_dyn(),
-            grad: self.dwx.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "Wh",
-            value: self.wh.view_mut().into_dyn(),
-            grad: self.dwh.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "b",
-            value: self.b.view_mut().into_dyn(),
-            grad: self.db.view_mut().into_dyn(),
-        })
+        self.w.visit(f)
     }
 }

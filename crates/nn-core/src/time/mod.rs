@@ -19,6 +19,7 @@ mod time_embedding;
 mod time_lstm;
 mod time_rnn;
 mod time_softmax_with_loss;
+mod weights;
 
 pub use lstm::Lstm;
 pub use rnn::Rnn;

@@ -5,6 +5,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
 
 use crate::layer::{check_backward, reshape_buffer};
 use crate::layers::affine::column_sums;
+use crate::time::weights::RecurrentWeights;
 use crate::{Error, Float, Param, Parameters, Result};
 
 /// The book's `RNN(Wx, Wh, b)`: `h_next = tanh(h_prev·Wh + x·Wx + b)`.
@@ -26,12 +27,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Rnn<F: Float> {
-    wx: Array2<F>,
-    wh: Array2<F>,
-    b: Array1<F>,
-    dwx: Array2<F>,
-    dwh: Array2<F>,
-    db: Array1<F>,
+    w: RecurrentWeights<F>,
     x: Array2<F>,
     h_prev: Array2<F>,
     h_next: Array2<F>,
@@ -47,15 +43,8 @@ impl<F: Float> Rnn<F> {
     /// # Errors
     /// Empty or mismatched shapes.
     pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
-        check_weights("RNN.new", &wx, &wh, &b, 1)?;
-        crate::blas::warn_if_unfit();
         Ok(Self {
-            dwx: Array2::zeros(wx.raw_dim()),
-            dwh: Array2::zeros(wh.raw_dim()),
-            db: Array1::zeros(b.raw_dim()),
-            wx,
-            wh,
-            b,
+            w: RecurrentWeights::new("RNN.new", wx, wh, b, 1)?,
             x: Array2::zeros((0, 0)),
             h_prev: Array2::zeros((0, 0)),
             h_next: Array2::zeros((0, 0)),
@@ -77,7 +66,7 @@ impl<F: Float> Rnn<F> {
         h_prev: ArrayView2<'_, F>,
     ) -> Result<ArrayView2<'_, F>> {
         const OP: &str = "RNN.forward";
-        let (d, h) = self.wx.dim();
+        let (d, h) = self.w.wx.dim();
         let n = x.nrows();
         if n == 0 || x.ncols() != d || h_prev.dim() != (n, h) {
             return Err(Error::shape(
@@ -95,10 +84,10 @@ impl<F: Float> Rnn<F> {
         self.h_prev.assign(&h_prev);
         reshape_buffer(&mut self.h_next, n, h);
         for mut row in self.h_next.rows_mut() {
-            row.assign(&self.b);
+            row.assign(&self.w.b);
         }
-        step_forward(self.h_prev.view(), &self.wh, &mut self.h_next.view_mut());
-        gemm(F::one(), &self.x, &self.wx, F::one(), &mut self.h_next);
+        step_forward(self.h_prev.view(), &self.w.wh, &mut self.h_next.view_mut());
+        gemm(F::one(), &self.x, &self.w.wx, F::one(), &mut self.h_next);
         self.h_next.mapv_inplace(F::tanh);
         self.ready = true;
         Ok(self.h_next.view())
@@ -117,25 +106,25 @@ impl<F: Float> Rnn<F> {
         reshape_buffer(&mut self.dt, n, h);
         self.dt.assign(&dh_next);
         tanh_backward(&mut self.dt.view_mut(), self.h_next.view());
-        column_sums(&self.dt.view(), &mut self.db);
+        column_sums(&self.dt.view(), &mut self.w.db);
         gemm(
             F::one(),
             &self.h_prev.t(),
             &self.dt,
             F::zero(),
-            &mut self.dwh,
+            &mut self.w.dwh,
         );
-        gemm(F::one(), &self.x.t(), &self.dt, F::zero(), &mut self.dwx);
+        gemm(F::one(), &self.x.t(), &self.dt, F::zero(), &mut self.w.dwx);
         reshape_buffer(&mut self.dh_prev, n, h);
         gemm(
             F::one(),
             &self.dt,
-            &self.wh.t(),
+            &self.w.wh.t(),
             F::zero(),
             &mut self.dh_prev,
         );
-        reshape_buffer(&mut self.dx, n, self.wx.nrows());
-        gemm(F::one(), &self.dt, &self.wx.t(), F::zero(), &mut self.dx);
+        reshape_buffer(&mut self.dx, n, self.w.wx.nrows());
+        gemm(F::one(), &self.dt, &self.w.wx.t(), F::zero(), &mut self.dx);
         Ok((self.dx.view(), self.dh_prev.view()))
     }
 }
@@ -159,52 +148,9 @@ pub(crate) fn tanh_backward<F: Float>(dt: &mut ArrayViewMut2<'_, F>, h: ArrayVie
         .for_each(|d, &h| *d *= F::one() - h * h);
 }
 
-/// Checks `Wx` `(D, H·gates)`, `Wh` `(H, H·gates)`, `b` `(H·gates,)`.
-pub(crate) fn check_weights<F: Float>(
-    op: &'static str,
-    wx: &Array2<F>,
-    wh: &Array2<F>,
-    b: &Array1<F>,
-    gates: usize,
-) -> Result<()> {
-    let h = wh.nrows();
-    if wx.is_empty()
-        || h == 0
-        || wx.ncols() != h * gates
-        || wh.ncols() != h * gates
-        || b.len() != h * gates
-    {
-        return Err(Error::shape(
-            op,
-            format!(
-                "Wx must be (D, {gates}H), Wh (H, {gates}H) and b ({gates}H,) with D, H ≥ 1 \
-                 (Wx: {:?}, Wh: {:?}, b: {:?})",
-                wx.shape(),
-                wh.shape(),
-                b.shape()
-            ),
-        ));
-    }
-    Ok(())
-}
-
 impl<F: Float> Parameters<F> for Rnn<F> {
     /// `Wx`, `Wh`, `b`, the book's order.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        f(Param {
-            name: "Wx",
-            value: self.wx.view_mut().into_dyn(),
-            grad: self.dwx.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "Wh",
-            value: self.wh.view_mut().into_dyn(),
-            grad: self.dwh.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "b",
-            value: self.b.view_mut().into_dyn(),
-            grad: self.db.view_mut().into_dyn(),
-        })
+        self.w.visit(f)
     }
 }

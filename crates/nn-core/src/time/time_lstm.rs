@@ -6,8 +6,8 @@ use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 use crate::layer::reshape_buffer;
 use crate::layers::affine::column_sums;
 use crate::time::lstm::{gates_backward, gates_forward};
-use crate::time::rnn::check_weights;
 use crate::time::time_rnn::{rows, rows_mut};
+use crate::time::weights::{RecurrentWeights, check_sequence};
 use crate::time::{TimeLayer, as_rows};
 use crate::{Error, Float, Param, Parameters, Result};
 
@@ -30,12 +30,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 #[derive(Debug, Clone)]
 pub struct TimeLstm<F: Float> {
-    wx: Array2<F>,
-    wh: Array2<F>,
-    b: Array1<F>,
-    dwx: Array2<F>,
-    dwh: Array2<F>,
-    db: Array1<F>,
+    w: RecurrentWeights<F>,
     stateful: bool,
     h: Array2<F>,
     c: Array2<F>,
@@ -66,17 +61,10 @@ impl<F: Float> TimeLstm<F> {
     /// # Errors
     /// Empty or mismatched shapes.
     pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>, stateful: bool) -> Result<Self> {
-        check_weights("TimeLSTM.new", &wx, &wh, &b, 4)?;
-        crate::blas::warn_if_unfit();
         let z2 = || Array2::zeros((0, 0));
         let z3 = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            dwx: Array2::zeros(wx.raw_dim()),
-            dwh: Array2::zeros(wh.raw_dim()),
-            db: Array1::zeros(b.raw_dim()),
-            wx,
-            wh,
-            b,
+            w: RecurrentWeights::new("TimeLSTM.new", wx, wh, b, 4)?,
             stateful,
             h: z2(),
             c: z2(),
@@ -109,7 +97,7 @@ impl<F: Float> TimeLstm<F> {
     /// # Errors
     /// Shapes other than `(N, H)`.
     pub fn set_state(&mut self, h: ArrayView2<'_, F>, c: Option<ArrayView2<'_, F>>) -> Result<()> {
-        let hidden = self.wh.nrows();
+        let hidden = self.w.wh.nrows();
         let n = h.nrows();
         if h.ncols() != hidden || n == 0 || c.is_some_and(|c| c.dim() != (n, hidden)) {
             return Err(Error::shape(
@@ -146,32 +134,14 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
     fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TimeLSTM.forward";
         let (n, t, d) = xs.dim();
-        let h = self.wh.nrows();
-        if n == 0 || t == 0 || d != self.wx.nrows() {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "xs must be (N, T, {}) with N, T ≥ 1, got {:?}",
-                    self.wx.nrows(),
-                    xs.shape()
-                ),
-            ));
-        }
-        if !(self.stateful && self.has_state) {
+        let h = self.w.hidden();
+        let carried = (self.stateful && self.has_state).then(|| self.h.nrows());
+        check_sequence(OP, xs.dim(), self.w.inputs(), carried)?;
+        if carried.is_none() {
             for s in [&mut self.h, &mut self.c] {
                 reshape_buffer(s, n, h);
                 s.fill(F::zero());
             }
-        } else if self.h.nrows() != n {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "the carried state is for batches of {} but xs has {n} sequences \
-                     (xs: {:?}); call reset_state first",
-                    self.h.nrows(),
-                    xs.shape()
-                ),
-            ));
         }
         let rows_in = as_rows(xs, &mut self.xs_buf);
         reshape_buffer(&mut self.xs, n * t, d);
@@ -191,9 +161,9 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
         {
             let mut all = rows_mut(&mut self.gates);
             for mut row in all.rows_mut() {
-                row.assign(&self.b);
+                row.assign(&self.w.b);
             }
-            gemm(F::one(), &self.xs, &self.wx, F::one(), &mut all);
+            gemm(F::one(), &self.xs, &self.w.wx, F::one(), &mut all);
         }
         for step in 0..t {
             {
@@ -213,7 +183,7 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
             gemm(
                 F::one(),
                 &self.h_prevs.slice(s![.., step, ..]),
-                &self.wh,
+                &self.w.wh,
                 F::one(),
                 &mut a,
             );
@@ -270,23 +240,23 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
             gemm(
                 F::one(),
                 &self.das.slice(s![.., step, ..]),
-                &self.wh.t(),
+                &self.w.wh.t(),
                 F::zero(),
                 &mut self.dh,
             );
         }
-        let d = self.wx.nrows();
+        let d = self.w.wx.nrows();
         if self.dxs.dim() != (n, t, d) {
             self.dxs = Array3::zeros((n, t, d));
         }
         let (das, h_prevs) = (rows(&self.das), rows(&self.h_prevs));
-        gemm(F::one(), &h_prevs.t(), &das, F::zero(), &mut self.dwh);
-        gemm(F::one(), &self.xs.t(), &das, F::zero(), &mut self.dwx);
-        column_sums(&das, &mut self.db);
+        gemm(F::one(), &h_prevs.t(), &das, F::zero(), &mut self.w.dwh);
+        gemm(F::one(), &self.xs.t(), &das, F::zero(), &mut self.w.dwx);
+        column_sums(&das, &mut self.w.db);
         gemm(
             F::one(),
             &das,
-            &self.wx.t(),
+            &self.w.wx.t(),
             F::zero(),
             &mut rows_mut(&mut self.dxs),
         );
@@ -301,20 +271,6 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
 impl<F: Float> Parameters<F> for TimeLstm<F> {
     /// `Wx`, `Wh`, `b`, the book's order.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        f(Param {
-            name: "Wx",
-            value: self.wx.view_mut().into_dyn(),
-            grad: self.dwx.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "Wh",
-            value: self.wh.view_mut().into_dyn(),
-            grad: self.dwh.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "b",
-            value: self.b.view_mut().into_dyn(),
-            grad: self.db.view_mut().into_dyn(),
-        })
+        self.w.visit(f)
     }
 }

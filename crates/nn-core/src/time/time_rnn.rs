@@ -6,7 +6,8 @@ use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis, s};
 use crate::layer::reshape_buffer;
 use crate::layers::affine::column_sums;
 use crate::time::TimeLayer;
-use crate::time::rnn::{check_weights, step_forward, tanh_backward};
+use crate::time::rnn::{step_forward, tanh_backward};
+use crate::time::weights::{RecurrentWeights, check_sequence};
 use crate::{Error, Float, Param, Parameters, Result};
 
 /// The book's `TimeRNN(Wx, Wh, b, stateful)`: an [`Rnn`](super::Rnn) step
@@ -32,12 +33,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 #[derive(Debug, Clone)]
 pub struct TimeRnn<F: Float> {
-    wx: Array2<F>,
-    wh: Array2<F>,
-    b: Array1<F>,
-    dwx: Array2<F>,
-    dwh: Array2<F>,
-    db: Array1<F>,
+    w: RecurrentWeights<F>,
     stateful: bool,
     /// The state after the last forward (carried when stateful).
     h: Array2<F>,
@@ -61,17 +57,10 @@ impl<F: Float> TimeRnn<F> {
     /// # Errors
     /// Empty or mismatched shapes.
     pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>, stateful: bool) -> Result<Self> {
-        check_weights("TimeRNN.new", &wx, &wh, &b, 1)?;
-        crate::blas::warn_if_unfit();
         let z2 = || Array2::zeros((0, 0));
         let z3 = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            dwx: Array2::zeros(wx.raw_dim()),
-            dwh: Array2::zeros(wh.raw_dim()),
-            db: Array1::zeros(b.raw_dim()),
-            wx,
-            wh,
-            b,
+            w: RecurrentWeights::new("TimeRNN.new", wx, wh, b, 1)?,
             stateful,
             h: z2(),
             has_state: false,
@@ -96,7 +85,7 @@ impl<F: Float> TimeRnn<F> {
     /// # Errors
     /// `h` without `H` columns, or empty.
     pub fn set_state(&mut self, h: ArrayView2<'_, F>) -> Result<()> {
-        let hidden = self.wh.nrows();
+        let hidden = self.w.wh.nrows();
         if h.ncols() != hidden || h.nrows() == 0 {
             return Err(Error::shape(
                 "TimeRNN.set_state",
@@ -123,30 +112,12 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
     fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TimeRNN.forward";
         let (n, t, d) = xs.dim();
-        let h = self.wh.nrows();
-        if n == 0 || t == 0 || d != self.wx.nrows() {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "xs must be (N, T, {}) with N, T ≥ 1, got {:?}",
-                    self.wx.nrows(),
-                    xs.shape()
-                ),
-            ));
-        }
-        if !(self.stateful && self.has_state) {
+        let h = self.w.hidden();
+        let carried = (self.stateful && self.has_state).then(|| self.h.nrows());
+        check_sequence(OP, xs.dim(), self.w.inputs(), carried)?;
+        if carried.is_none() {
             reshape_buffer(&mut self.h, n, h);
             self.h.fill(F::zero());
-        } else if self.h.nrows() != n {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "the carried state is for batches of {} but xs has {n} sequences \
-                     (xs: {:?}); call reset_state first",
-                    self.h.nrows(),
-                    xs.shape()
-                ),
-            ));
         }
         reshape_buffer(&mut self.xs, n * t, d);
         for (mut dst, src) in self.xs.rows_mut().into_iter().zip(xs.lanes(Axis(2))) {
@@ -160,9 +131,9 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
             // hs holds b + xs·Wx for every step before the loop.
             let mut all = rows_mut(&mut self.hs);
             for mut row in all.rows_mut() {
-                row.assign(&self.b);
+                row.assign(&self.w.b);
             }
-            gemm(F::one(), &self.xs, &self.wx, F::one(), &mut all);
+            gemm(F::one(), &self.xs, &self.w.wx, F::one(), &mut all);
         }
         for step in 0..t {
             let mut prev = self.h_prevs.slice_mut(s![.., step, ..]);
@@ -172,7 +143,7 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
                 prev.assign(&self.hs.slice(s![.., step - 1, ..]));
             }
             let mut out = self.hs.slice_mut(s![.., step, ..]);
-            step_forward(self.h_prevs.slice(s![.., step, ..]), &self.wh, &mut out);
+            step_forward(self.h_prevs.slice(s![.., step, ..]), &self.w.wh, &mut out);
             out.mapv_inplace(F::tanh);
         }
         self.h.assign(&self.hs.slice(s![.., t - 1, ..]));
@@ -210,23 +181,23 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
             gemm(
                 F::one(),
                 &self.dts.slice(s![.., step, ..]),
-                &self.wh.t(),
+                &self.w.wh.t(),
                 F::zero(),
                 &mut self.dh,
             );
         }
-        let d = self.wx.nrows();
+        let d = self.w.wx.nrows();
         if self.dxs.dim() != (n, t, d) {
             self.dxs = Array3::zeros((n, t, d));
         }
         let (dts, h_prevs) = (rows(&self.dts), rows(&self.h_prevs));
-        gemm(F::one(), &h_prevs.t(), &dts, F::zero(), &mut self.dwh);
-        gemm(F::one(), &self.xs.t(), &dts, F::zero(), &mut self.dwx);
-        column_sums(&dts, &mut self.db);
+        gemm(F::one(), &h_prevs.t(), &dts, F::zero(), &mut self.w.dwh);
+        gemm(F::one(), &self.xs.t(), &dts, F::zero(), &mut self.w.dwx);
+        column_sums(&dts, &mut self.w.db);
         gemm(
             F::one(),
             &dts,
-            &self.wx.t(),
+            &self.w.wx.t(),
             F::zero(),
             &mut rows_mut(&mut self.dxs),
         );
@@ -258,20 +229,6 @@ pub(crate) fn rows_mut<F: Float>(a: &mut Array3<F>) -> ndarray::ArrayViewMut2<'_
 impl<F: Float> Parameters<F> for TimeRnn<F> {
     /// `Wx`, `Wh`, `b`, the book's order.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        f(Param {
-            name: "Wx",
-            value: self.wx.view_mut().into_dyn(),
-            grad: self.dwx.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "Wh",
-            value: self.wh.view_mut().into_dyn(),
-            grad: self.dwh.view_mut().into_dyn(),
-        })?;
-        f(Param {
-            name: "b",
-            value: self.b.view_mut().into_dyn(),
-            grad: self.db.view_mut().into_dyn(),
-        })
+        self.w.visit(f)
     }
 }
