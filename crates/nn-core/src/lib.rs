@@ -41,7 +41,9 @@
 //! Chapter 4's layers are here too ([`Embedding`], [`EmbeddingDot`],
 //! [`SigmoidWithLoss`]), and weights shared by several layers ([`Shared`]:
 //! the book's `remove_duplicate`, with one gradient summed over every use,
-//! transposed uses included), which chapters 3, 4 and 6 build on.
+//! transposed uses included), which chapters 3, 4 and 6 build on; and
+//! chapter 5–6's layers over sequences in [`time`] (`TimeRnn`, `TimeLstm`,
+//! `TimeEmbedding`, `TimeAffine`, `TimeSoftmaxWithLoss`).
 //!
 //! The default feature `blas` sends matrix products to OpenBLAS; without it
 //! (`--no-default-features`) ndarray's pure-Rust `matrixmultiply` is used.

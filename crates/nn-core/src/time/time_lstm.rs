@@ -92,7 +92,8 @@ impl<F: Float> TimeLstm<F> {
     }
 
     /// Sets the state the next forward starts from (the book's `set_state(h,
-    /// c)`; `c = None` starts the cell from zeros, as the book's `None`).
+    /// c)`; `c = None` starts the cell from zeros, as the book's `None`). As
+    /// in the book, only a stateful layer starts from it.
     ///
     /// # Errors
     /// Shapes other than `(N, H)`.

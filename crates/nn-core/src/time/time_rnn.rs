@@ -80,7 +80,9 @@ impl<F: Float> TimeRnn<F> {
     }
 
     /// Sets the state the next forward starts from (the book's `set_state`,
-    /// used by seq2seq's decoder); it must be `(N, H)` for that batch.
+    /// used by seq2seq's decoder); it must be `(N, H)` for that batch. As in
+    /// the book, only a stateful layer starts from it; a stateless one
+    /// starts every batch from zeros.
     ///
     /// # Errors
     /// `h` without `H` columns, or empty.
