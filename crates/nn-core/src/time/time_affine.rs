@@ -70,14 +70,14 @@ impl<F: Float> TimeLayer<F> for TimeAffine<F> {
     fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TimeAffine.backward";
         let (n, t) = self.shape;
-        let (dn, dt, h) = dout.dim();
+        // Affine's backward checks H against the last output.
+        let (dn, dt, _) = dout.dim();
         if (dn, dt) != (n, t) {
             return Err(Error::shape(
                 OP,
                 format!("dout must be ({n}, {t}, H), got {:?}", dout.shape()),
             ));
         }
-        let _ = h;
         let rows = as_rows(dout, &mut self.buf);
         let dx = self.affine.backward(rows)?;
         let d = dx.ncols();
