@@ -29,9 +29,8 @@ pub use time_lstm::TimeLstm;
 pub use time_rnn::TimeRnn;
 pub use time_softmax_with_loss::{IGNORE_LABEL, TimeSoftmaxWithLoss};
 
-use ndarray::{Array2, ArrayView2, ArrayView3, Axis};
+use ndarray::{Array2, ArrayView2, ArrayView3};
 
-use crate::layer::reshape_buffer;
 use crate::{Float, Parameters, Result};
 
 /// `xs` `(N, T, D)` as its `(N·T, D)` rows (row `n·T + t`), the book's
@@ -47,10 +46,7 @@ pub(crate) fn as_rows<'a, F: Float>(
             return rows;
         }
     }
-    reshape_buffer(buf, n * t, d);
-    for (mut dst, src) in buf.rows_mut().into_iter().zip(xs.lanes(Axis(2))) {
-        dst.assign(&src);
-    }
+    weights::copy_rows(&xs, buf);
     buf.view()
 }
 

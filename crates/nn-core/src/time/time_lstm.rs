@@ -4,11 +4,10 @@ use ndarray::linalg::general_mat_mul as gemm;
 use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 
 use crate::layer::reshape_buffer;
-use crate::layers::affine::column_sums;
+use crate::time::TimeLayer;
 use crate::time::lstm::{gates_backward, gates_forward};
-use crate::time::time_rnn::{rows, rows_mut};
-use crate::time::weights::{RecurrentWeights, check_sequence};
-use crate::time::{TimeLayer, as_rows};
+use crate::time::time_rnn::rows_mut;
+use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
 use crate::{Error, Float, Param, Parameters, Result};
 
 /// The book's `TimeLSTM(Wx, Wh, b, stateful)`: an [`Lstm`](super::Lstm)
@@ -37,8 +36,7 @@ pub struct TimeLstm<F: Float> {
     has_state: bool,
     dh: Array2<F>,
     dc: Array2<F>,
-    /// The last input as rows (a copy only when it wasn't row-major).
-    xs_buf: Array2<F>,
+    /// The last input as `(N·T, D)` rows.
     xs: Array2<F>,
     /// Per step: the activated gates `(N, T, 4H)`, `h_{t−1}`, `c_{t−1}`,
     /// `tanh c_t`, and the outputs `h_t`.
@@ -71,7 +69,6 @@ impl<F: Float> TimeLstm<F> {
             has_state: false,
             dh: z2(),
             dc: z2(),
-            xs_buf: z2(),
             xs: z2(),
             gates: z3(),
             h_prevs: z3(),
@@ -134,7 +131,7 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
 
     fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TimeLSTM.forward";
-        let (n, t, d) = xs.dim();
+        let (n, t, _) = xs.dim();
         let h = self.w.hidden();
         let carried = (self.stateful && self.has_state).then(|| self.h.nrows());
         check_sequence(OP, xs.dim(), self.w.inputs(), carried)?;
@@ -144,9 +141,7 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
                 s.fill(F::zero());
             }
         }
-        let rows_in = as_rows(xs, &mut self.xs_buf);
-        reshape_buffer(&mut self.xs, n * t, d);
-        self.xs.assign(&rows_in);
+        copy_rows(&xs, &mut self.xs);
         if self.hs.dim() != (n, t, h) {
             self.gates = Array3::zeros((n, t, 4 * h));
             for a in [
@@ -204,20 +199,8 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
     }
 
     fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
-        const OP: &str = "TimeLSTM.backward";
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        }
         let (n, t, h) = self.hs.dim();
-        if dout.dim() != (n, t, h) {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "dout must have the shape of the last output (dout: {:?}, output: [{n}, {t}, {h}])",
-                    dout.shape()
-                ),
-            ));
-        }
+        check_dout("TimeLSTM.backward", self.ready, &dout, (n, t, h))?;
         if self.das.dim() != (n, t, 4 * h) {
             self.das = Array3::zeros((n, t, 4 * h));
         }
@@ -246,21 +229,8 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
                 &mut self.dh,
             );
         }
-        let d = self.w.wx.nrows();
-        if self.dxs.dim() != (n, t, d) {
-            self.dxs = Array3::zeros((n, t, d));
-        }
-        let (das, h_prevs) = (rows(&self.das), rows(&self.h_prevs));
-        gemm(F::one(), &h_prevs.t(), &das, F::zero(), &mut self.w.dwh);
-        gemm(F::one(), &self.xs.t(), &das, F::zero(), &mut self.w.dwx);
-        column_sums(&das, &mut self.w.db);
-        gemm(
-            F::one(),
-            &das,
-            &self.w.wx.t(),
-            F::zero(),
-            &mut rows_mut(&mut self.dxs),
-        );
+        self.w
+            .backward_products(&self.das, &self.h_prevs, &self.xs, &mut self.dxs);
         Ok(self.dxs.view())
     }
 

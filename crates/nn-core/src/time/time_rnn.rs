@@ -1,13 +1,12 @@
 //! `TimeRNN`: the simple recurrent layer over `T` steps (`common/time_layers.py`).
 
 use ndarray::linalg::general_mat_mul as gemm;
-use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis, s};
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 
 use crate::layer::reshape_buffer;
-use crate::layers::affine::column_sums;
 use crate::time::TimeLayer;
 use crate::time::rnn::{step_forward, tanh_backward};
-use crate::time::weights::{RecurrentWeights, check_sequence};
+use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
 use crate::{Error, Float, Param, Parameters, Result};
 
 /// The book's `TimeRNN(Wx, Wh, b, stateful)`: an [`Rnn`](super::Rnn) step
@@ -113,7 +112,7 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
 
     fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TimeRNN.forward";
-        let (n, t, d) = xs.dim();
+        let (n, t, _) = xs.dim();
         let h = self.w.hidden();
         let carried = (self.stateful && self.has_state).then(|| self.h.nrows());
         check_sequence(OP, xs.dim(), self.w.inputs(), carried)?;
@@ -121,10 +120,7 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
             reshape_buffer(&mut self.h, n, h);
             self.h.fill(F::zero());
         }
-        reshape_buffer(&mut self.xs, n * t, d);
-        for (mut dst, src) in self.xs.rows_mut().into_iter().zip(xs.lanes(Axis(2))) {
-            dst.assign(&src);
-        }
+        copy_rows(&xs, &mut self.xs);
         if self.hs.dim() != (n, t, h) {
             self.hs = Array3::zeros((n, t, h));
             self.h_prevs = Array3::zeros((n, t, h));
@@ -155,20 +151,8 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
     }
 
     fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
-        const OP: &str = "TimeRNN.backward";
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        }
         let (n, t, h) = self.hs.dim();
-        if dout.dim() != (n, t, h) {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "dout must have the shape of the last output (dout: {:?}, output: [{n}, {t}, {h}])",
-                    dout.shape()
-                ),
-            ));
-        }
+        check_dout("TimeRNN.backward", self.ready, &dout, (n, t, h))?;
         if self.dts.dim() != (n, t, h) {
             self.dts = Array3::zeros((n, t, h));
         }
@@ -188,21 +172,8 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
                 &mut self.dh,
             );
         }
-        let d = self.w.wx.nrows();
-        if self.dxs.dim() != (n, t, d) {
-            self.dxs = Array3::zeros((n, t, d));
-        }
-        let (dts, h_prevs) = (rows(&self.dts), rows(&self.h_prevs));
-        gemm(F::one(), &h_prevs.t(), &dts, F::zero(), &mut self.w.dwh);
-        gemm(F::one(), &self.xs.t(), &dts, F::zero(), &mut self.w.dwx);
-        column_sums(&dts, &mut self.w.db);
-        gemm(
-            F::one(),
-            &dts,
-            &self.w.wx.t(),
-            F::zero(),
-            &mut rows_mut(&mut self.dxs),
-        );
+        self.w
+            .backward_products(&self.dts, &self.h_prevs, &self.xs, &mut self.dxs);
         Ok(self.dxs.view())
     }
 

@@ -1,6 +1,11 @@
 //! The weights every recurrent layer has: `Wx`, `Wh`, `b` and their gradients.
 
-use ndarray::{Array1, Array2};
+use ndarray::linalg::general_mat_mul as gemm;
+use ndarray::{Array1, Array2, Array3, ArrayView3, Axis};
+
+use crate::layer::reshape_buffer;
+use crate::layers::affine::column_sums;
+use crate::time::time_rnn::{rows, rows_mut};
 
 use crate::{Error, Float, Param, Result};
 
@@ -62,6 +67,29 @@ impl<F: Float> RecurrentWeights<F> {
         self.wh.nrows()
     }
 
+    /// What a time layer's backward ends with, for every step at once: given
+    /// `da` (the gradient at the gates' inputs, `(N, T, G·H)`), the steps'
+    /// input states `h_prevs` `(N, T, H)` and the inputs as rows `xs`,
+    /// writes `dWh = h_prevsᵀ·da`, `dWx = xsᵀ·da`, `db = Σ da` and
+    /// `dxs = da·Wxᵀ` into `dxs` (reshaped to `(N, T, D)` if needed).
+    pub(crate) fn backward_products(
+        &mut self,
+        da: &Array3<F>,
+        h_prevs: &Array3<F>,
+        xs: &Array2<F>,
+        dxs: &mut Array3<F>,
+    ) {
+        let (n, t, _) = da.dim();
+        if dxs.dim() != (n, t, self.inputs()) {
+            *dxs = Array3::zeros((n, t, self.inputs()));
+        }
+        let (da, h_prevs) = (rows(da), rows(h_prevs));
+        gemm(F::one(), &h_prevs.t(), &da, F::zero(), &mut self.dwh);
+        gemm(F::one(), &xs.t(), &da, F::zero(), &mut self.dwx);
+        column_sums(&da, &mut self.db);
+        gemm(F::one(), &da, &self.wx.t(), F::zero(), &mut rows_mut(dxs));
+    }
+
     /// `Wx`, `Wh`, `b`, the book's order.
     pub(crate) fn visit(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         f(Param {
@@ -110,4 +138,38 @@ pub(crate) fn check_sequence(
         ));
     }
     Ok(())
+}
+
+/// The checks a time layer's backward starts with: forward has run, and
+/// `dout` has the last output's shape.
+pub(crate) fn check_dout<F>(
+    op: &'static str,
+    ready: bool,
+    dout: &ArrayView3<'_, F>,
+    output: (usize, usize, usize),
+) -> Result<()> {
+    if !ready {
+        return Err(Error::BackwardBeforeForward { op });
+    }
+    if dout.dim() != output {
+        let (n, t, h) = output;
+        return Err(Error::shape(
+            op,
+            format!(
+                "dout must have the shape of the last output (dout: {:?}, output: [{n}, {t}, {h}])",
+                dout.shape()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Copies `xs` `(N, T, D)` into `rows` as its `(N·T, D)` rows (row
+/// `n·T + t`), whatever `xs`'s layout; `rows` keeps its allocation.
+pub(crate) fn copy_rows<F: Float>(xs: &ArrayView3<'_, F>, rows: &mut Array2<F>) {
+    let (n, t, d) = xs.dim();
+    reshape_buffer(rows, n * t, d);
+    for (mut dst, src) in rows.rows_mut().into_iter().zip(xs.lanes(Axis(2))) {
+        dst.assign(&src);
+    }
 }
