@@ -21,6 +21,22 @@ impl<R: rand::Rng + ?Sized> Randn for R {
     }
 }
 
+/// A source of uniform draws in `[0, 1)`, numpy's `rand` one value at a
+/// time: the dropout layers draw their masks from it.
+///
+/// Every [`rand::Rng`] is one; a generator that reproduces numpy's stream
+/// implements it to draw the book's exact masks.
+pub trait RandomSample {
+    /// One draw from U[0, 1).
+    fn random_sample(&mut self) -> f64;
+}
+
+impl<R: rand::Rng + ?Sized> RandomSample for R {
+    fn random_sample(&mut self) -> f64 {
+        self.random::<f64>()
+    }
+}
+
 /// How to fill a weight matrix of shape `(fan_in, fan_out)`.
 ///
 /// Draws are taken in row-major order, as numpy's `randn(fan_in, fan_out)`

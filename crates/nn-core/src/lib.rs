@@ -43,7 +43,8 @@
 //! the book's `remove_duplicate`, with one gradient summed over every use,
 //! transposed uses included), which chapters 3, 4 and 6 build on; and
 //! chapter 5–6's layers over sequences in [`time`] (`TimeRnn`, `TimeLstm`,
-//! `TimeEmbedding`, `TimeAffine`, `TimeSoftmaxWithLoss`).
+//! `TimeGru`, `TimeBiLstm`, `TimeEmbedding`, `TimeAffine`, `TimeDropout`,
+//! `TimeSoftmaxWithLoss`, `TimeSigmoidWithLoss`).
 //!
 //! The default feature `blas` sends matrix products to OpenBLAS; without it
 //! (`--no-default-features`) ndarray's pure-Rust `matrixmultiply` is used.
@@ -75,7 +76,7 @@ pub use functions::{
     CROSS_ENTROPY_DELTA, cross_entropy_error, relu, relu_scalar, sigmoid, sigmoid_scalar, softmax,
 };
 pub use gradcheck::{Differentiable, GradCheck, GradCheckReport, GradEntry};
-pub use init::{Init, Randn};
+pub use init::{Init, Randn, RandomSample};
 pub use labels::Labels;
 pub use layer::{Layer, Loss, Param, Parameters};
 pub use layers::{

@@ -432,3 +432,211 @@ fn time_lstm_passes_a_gradient_check_through_time_with_a_carried_state() {
         );
     }
 }
+
+#[test]
+fn gru_cell_and_stateful_time_gru_equal_the_books() {
+    use nn_core::time::{Gru, TimeGru};
+    let mut cell = Gru::new(a2(GRU_WX), a2(GRU_WH), a1(GRU_B)).unwrap();
+    let h = cell
+        .forward(a2(RNN_X).view(), a2(RNN_H_PREV).view())
+        .unwrap()
+        .to_owned();
+    close("GRU h_next", &h, GRU_H_NEXT);
+    let (dx, dh) = cell.backward(a2(RNN_DH_NEXT).view()).unwrap();
+    let (dx, dh) = (dx.to_owned(), dh.to_owned());
+    close("GRU dx", &dx, GRU_DX);
+    close("GRU dh_prev", &dh, GRU_DH_PREV);
+    let g = grads(&mut cell);
+    close("GRU dWx", &g[0], GRU_DWX);
+    close("GRU dWh", &g[1], GRU_DWH);
+    close("GRU db", &g[2], GRU_DB);
+
+    let mut layer = TimeGru::new(a2(GRU_WX), a2(GRU_WH), a1(GRU_B), true).unwrap();
+    close(
+        "TimeGRU hs (batch 1)",
+        &layer.forward(a3(XS1).view()).unwrap().to_owned(),
+        GRU_HS1,
+    );
+    close(
+        "TimeGRU hs (batch 2)",
+        &layer.forward(a3(XS2).view()).unwrap().to_owned(),
+        GRU_HS2,
+    );
+    close(
+        "TimeGRU dxs",
+        &layer.backward(a3(DHS).view()).unwrap().to_owned(),
+        GRU_DXS2,
+    );
+    close("TimeGRU dh", &layer.dh().to_owned(), GRU_TIME_DH);
+    let g = grads(&mut layer);
+    close("TimeGRU dWx", &g[0], GRU_TIME_DWX);
+    close("TimeGRU dWh", &g[1], GRU_TIME_DWH);
+    close("TimeGRU db", &g[2], GRU_TIME_DB);
+}
+
+/// `f = Σ layer(xs) ⊙ r` for any time layer, with `before` run first (it
+/// restores a carried state), and ∂f/∂xs checked by central differences.
+struct Weighted<L, S> {
+    layer: L,
+    before: S,
+    xs: Array3<f64>,
+    r: Array3<f64>,
+}
+
+impl<L: TimeLayer<f64>, S: FnMut(&mut L) -> Result<()>> Parameters<f64> for Weighted<L, S> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f64>) -> Result<()>) -> Result<()> {
+        self.layer.visit_params(f)
+    }
+}
+
+impl<L: TimeLayer<f64>, S: FnMut(&mut L) -> Result<()>> Differentiable for Weighted<L, S> {
+    fn value(&mut self) -> Result<f64> {
+        (self.before)(&mut self.layer)?;
+        Ok((&self.layer.forward(self.xs.view())? * &self.r).sum())
+    }
+
+    fn gradients(&mut self) -> Result<()> {
+        self.value()?;
+        self.layer.backward(self.r.view()).map(|_| ())
+    }
+}
+
+impl<L: TimeLayer<f64>, S: FnMut(&mut L) -> Result<()>> Weighted<L, S> {
+    /// `tolerance` bounds GradCheck's relative error (entries near zero
+    /// need more room than the absolute 1e-7 of `dxs`).
+    fn check(&mut self, parameters: usize, tolerance: f64) {
+        let report = GradCheck::default().differentiable(self).unwrap();
+        assert!(report.max_error < tolerance, "{report}");
+        assert_eq!(report.checked, parameters);
+        self.gradients().unwrap();
+        let dxs = self.layer.backward(self.r.view()).unwrap().to_owned();
+        let eps = 1e-6;
+        for index in [[0, 0, 0], [1, 2, 3], [2, 3, 4], [2, 0, 1]] {
+            let orig = self.xs[index];
+            self.xs[index] = orig + eps;
+            let plus = self.value().unwrap();
+            self.xs[index] = orig - eps;
+            let minus = self.value().unwrap();
+            self.xs[index] = orig;
+            let numeric = (plus - minus) / (2.0 * eps);
+            assert!(
+                (numeric - dxs[index]).abs() < 1e-7,
+                "{} dxs{index:?}: {numeric} vs {}",
+                self.layer.name(),
+                dxs[index]
+            );
+        }
+    }
+}
+
+#[test]
+fn time_gru_passes_a_gradient_check_through_time_with_a_carried_state() {
+    use nn_core::time::TimeGru;
+    let mut layer = TimeGru::new(a2(GRU_WX), a2(GRU_WH), a1(GRU_B), true).unwrap();
+    layer.forward(a3(XS1).view()).unwrap();
+    let h1 = layer.state().unwrap().to_owned();
+    let mut f = Weighted {
+        layer,
+        before: move |l: &mut TimeGru<f64>| l.set_state(h1.view()),
+        xs: a3(XS2),
+        r: a3(DHS),
+    };
+    f.check(5 * 18 + 6 * 18 + 18, 1e-7);
+    // A carried state into a batch of another size is refused.
+    let e = f
+        .layer
+        .forward(Array3::zeros((2, 4, 5)).view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("TimeGRU.forward") && e.contains("reset_state"),
+        "{e}"
+    );
+}
+
+#[test]
+fn time_bi_lstm_equals_the_books_and_passes_a_gradient_check() {
+    use nn_core::time::TimeBiLstm;
+    let fw = (a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B));
+    let bw = (a2(BI_WX2), a2(BI_WH2), a1(BI_B2));
+    let mut bi = TimeBiLstm::new(fw, bw, false).unwrap();
+    close(
+        "TimeBiLSTM hs",
+        &bi.forward(a3(XS1).view()).unwrap().to_owned(),
+        BI_HS,
+    );
+    close(
+        "TimeBiLSTM dxs",
+        &bi.backward(a3(BI_DHS).view()).unwrap().to_owned(),
+        BI_DXS,
+    );
+    let g = grads(&mut bi);
+    for (i, r) in [BI_DWX1, BI_DWH1, BI_DB1, BI_DWX2, BI_DWH2, BI_DB2]
+        .into_iter()
+        .enumerate()
+    {
+        close(&format!("TimeBiLSTM grad {i}"), &g[i], r);
+    }
+    let mut f = Weighted {
+        layer: bi,
+        before: |_: &mut TimeBiLstm<f64>| Ok(()),
+        xs: a3(XS2),
+        r: a3(BI_DHS),
+    };
+    f.check(2 * (5 * 24 + 6 * 24 + 24), 1e-6);
+}
+
+#[test]
+fn time_sigmoid_with_loss_equals_the_books() {
+    use nn_core::time::TimeSigmoidWithLoss;
+    let mut loss = TimeSigmoidWithLoss::<f64>::new();
+    let ts = Array2::from_shape_vec((3, 4), SIG_TS.to_vec()).unwrap();
+    let l = loss.forward(a2(SIG_XS).view(), ts.view()).unwrap();
+    close("TimeSigmoidWithLoss loss", &[l], SIG_LOSS);
+    close(
+        "TimeSigmoidWithLoss dxs",
+        &loss.backward(0.5).unwrap().to_owned(),
+        SIG_DXS,
+    );
+    let bad = Array2::from_elem((3, 4), 2usize);
+    let e = loss
+        .forward(a2(SIG_XS).view(), bad.view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("TimeSigmoidWithLoss") && e.contains("step 0"),
+        "{e}"
+    );
+    assert!(loss.forward(a2(SIG_XS).view(), ts.t()).is_err());
+}
+
+/// numpy's uniform draws, replayed.
+struct Replay(std::vec::IntoIter<f64>);
+
+impl nn_core::RandomSample for Replay {
+    fn random_sample(&mut self) -> f64 {
+        self.0.next().expect("enough draws")
+    }
+}
+
+#[test]
+fn dropout_masks_equal_the_books_from_the_same_draws() {
+    use nn_core::layers::Dropout;
+    use nn_core::time::TimeDropout;
+    let draws = || Replay(DROP_DRAWS.1.to_vec().into_iter());
+    let mut td = TimeDropout::new(0.4).unwrap();
+    let out = td.forward(a3(XS1).view(), &mut draws()).unwrap().to_owned();
+    close("TimeDropout out", &out, DROP_OUT);
+    close(
+        "TimeDropout dx",
+        &td.backward(a3(XS2).view()).unwrap().to_owned(),
+        DROP_DX,
+    );
+    let xs = a3(XS1).into_shape_with_order((12, 5)).unwrap();
+    let mut d = Dropout::new(0.4).unwrap();
+    let out = d.forward(xs.view(), &mut draws()).unwrap().to_owned();
+    close("Dropout out", &out, DROPOUT2_OUT);
+    d.set_training(false);
+    let out = d.forward(xs.view(), &mut draws()).unwrap().to_owned();
+    close("Dropout eval", &out, DROPOUT2_EVAL);
+}

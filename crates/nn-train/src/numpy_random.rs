@@ -1,7 +1,7 @@
 //! numpy's legacy global generator (`np.random.seed`, `randn`, `permutation`),
 //! reproduced draw for draw so that the book's runs are our runs.
 
-use nn_core::{Error, Randn, Result};
+use nn_core::{Error, Randn, RandomSample, Result};
 
 const N: usize = 624;
 const M: usize = 397;
@@ -185,6 +185,13 @@ impl Randn for NumpyRandom {
                 return f * x2;
             }
         }
+    }
+}
+
+impl RandomSample for NumpyRandom {
+    /// numpy's `random_sample` (what `np.random.rand` draws).
+    fn random_sample(&mut self) -> f64 {
+        NumpyRandom::random_sample(self)
     }
 }
 

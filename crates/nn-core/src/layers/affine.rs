@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
 use crate::layers::matmul::{MatMul, check_weight};
-use crate::shared::SharedRef;
+use crate::shared::{Orientation, Shared, SharedRef};
 use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 
 /// Fully connected layer: `out = x·W + b`, with `b` added to every row.
@@ -50,6 +50,36 @@ impl<F: Float> Affine<F> {
         }
         Ok(Self {
             matmul: MatMul::new(w)?,
+            db: Array1::zeros(b.raw_dim()),
+            b,
+        })
+    }
+
+    /// A layer on the shared weight `w`, used as stored (`x·W + b`) or
+    /// transposed (`x·Wᵀ + b`, chapter 6's `TimeAffine(embed_W.T, b)`, the
+    /// output layer tied to the embedding); the layer owns `b` and lists only
+    /// it: the model that shares `w` lists `w` once.
+    ///
+    /// # Errors
+    /// `b` whose length is not the number of outputs.
+    pub fn shared(w: &Shared<F>, orientation: Orientation, b: Array1<F>) -> Result<Self> {
+        let (rows, cols) = w.dim();
+        let outputs = match orientation {
+            Orientation::AsIs => cols,
+            Orientation::Transposed => rows,
+        };
+        if b.len() != outputs {
+            return Err(Error::shape(
+                "Affine.shared",
+                format!(
+                    "b has {} elements but the layer has {outputs} outputs ({} W: [{rows}, {cols}], {orientation:?})",
+                    b.len(),
+                    w.name()
+                ),
+            ));
+        }
+        Ok(Self {
+            matmul: MatMul::shared(w, orientation),
             db: Array1::zeros(b.raw_dim()),
             b,
         })

@@ -1,7 +1,8 @@
 //! The layers, one per file: chapter 1's, and chapter 4's `Embedding`,
-//! `EmbeddingDot` and `SigmoidWithLoss`.
+//! `EmbeddingDot` and `SigmoidWithLoss`, and `common/layers.py`'s `Dropout`.
 
 pub(crate) mod affine;
+pub(crate) mod dropout;
 pub(crate) mod embedding;
 mod embedding_dot;
 pub(crate) mod matmul;
@@ -12,6 +13,7 @@ mod softmax;
 mod softmax_with_loss;
 
 pub use affine::Affine;
+pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use embedding_dot::EmbeddingDot;
 pub use matmul::MatMul;

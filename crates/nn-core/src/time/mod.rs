@@ -12,21 +12,31 @@
 //! with a single `gemm` before the loop over time and takes `dWx` and `dx`
 //! with one `gemm` each after it.
 
+mod gru;
 mod lstm;
 mod rnn;
 mod time_affine;
+mod time_bi_lstm;
+mod time_dropout;
 mod time_embedding;
+mod time_gru;
 mod time_lstm;
 mod time_rnn;
+mod time_sigmoid_with_loss;
 mod time_softmax_with_loss;
 mod weights;
 
+pub use gru::Gru;
 pub use lstm::Lstm;
 pub use rnn::Rnn;
 pub use time_affine::TimeAffine;
+pub use time_bi_lstm::{LstmWeights, TimeBiLstm};
+pub use time_dropout::TimeDropout;
 pub use time_embedding::TimeEmbedding;
+pub use time_gru::TimeGru;
 pub use time_lstm::TimeLstm;
 pub use time_rnn::TimeRnn;
+pub use time_sigmoid_with_loss::TimeSigmoidWithLoss;
 pub use time_softmax_with_loss::{IGNORE_LABEL, TimeSoftmaxWithLoss};
 
 use ndarray::{Array2, ArrayView2, ArrayView3};

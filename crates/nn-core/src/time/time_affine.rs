@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView3};
 
 use crate::layers::Affine;
-use crate::shared::SharedRef;
+use crate::shared::{Orientation, Shared, SharedRef};
 use crate::time::{TimeLayer, as_rows};
 use crate::{Error, Float, Layer, Param, Parameters, Result};
 
@@ -34,6 +34,16 @@ impl<F: Float> TimeAffine<F> {
     /// As [`Affine::new`].
     pub fn new(w: Array2<F>, b: Array1<F>) -> Result<Self> {
         Ok(Self::from_affine(Affine::new(w, b)?))
+    }
+
+    /// A layer on the shared weight `w` (as [`Affine::shared`]): with
+    /// [`Orientation::Transposed`] on an embedding's `(V, D)` weight, the
+    /// book's weight tying `TimeAffine(embed_W.T, b)`.
+    ///
+    /// # Errors
+    /// As [`Affine::shared`].
+    pub fn shared(w: &Shared<F>, orientation: Orientation, b: Array1<F>) -> Result<Self> {
+        Ok(Self::from_affine(Affine::shared(w, orientation, b)?))
     }
 
     /// A layer around an [`Affine`] (one on a shared weight, say).

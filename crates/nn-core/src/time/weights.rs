@@ -70,8 +70,9 @@ impl<F: Float> RecurrentWeights<F> {
     /// What a time layer's backward ends with, for every step at once: given
     /// `da` (the gradient at the gates' inputs, `(N, T, G·H)`), the steps'
     /// input states `h_prevs` `(N, T, H)` and the inputs as rows `xs`,
-    /// writes `dWh = h_prevsᵀ·da`, `dWx = xsᵀ·da`, `db = Σ da` and
-    /// `dxs = da·Wxᵀ` into `dxs` (reshaped to `(N, T, D)` if needed).
+    /// writes `dWh = h_prevsᵀ·da` and what [`input_products`] writes.
+    ///
+    /// [`input_products`]: Self::input_products
     pub(crate) fn backward_products(
         &mut self,
         da: &Array3<F>,
@@ -79,12 +80,25 @@ impl<F: Float> RecurrentWeights<F> {
         xs: &Array2<F>,
         dxs: &mut Array3<F>,
     ) {
+        gemm(
+            F::one(),
+            &rows(h_prevs).t(),
+            &rows(da),
+            F::zero(),
+            &mut self.dwh,
+        );
+        self.input_products(da, xs, dxs);
+    }
+
+    /// The products with the inputs for every step at once: `dWx = xsᵀ·da`,
+    /// `db = Σ da` and `dxs = da·Wxᵀ` into `dxs` (reshaped to `(N, T, D)` if
+    /// needed).
+    pub(crate) fn input_products(&mut self, da: &Array3<F>, xs: &Array2<F>, dxs: &mut Array3<F>) {
         let (n, t, _) = da.dim();
         if dxs.dim() != (n, t, self.inputs()) {
             *dxs = Array3::zeros((n, t, self.inputs()));
         }
-        let (da, h_prevs) = (rows(da), rows(h_prevs));
-        gemm(F::one(), &h_prevs.t(), &da, F::zero(), &mut self.dwh);
+        let da = rows(da);
         gemm(F::one(), &xs.t(), &da, F::zero(), &mut self.dwx);
         column_sums(&da, &mut self.db);
         gemm(F::one(), &da, &self.wx.t(), F::zero(), &mut rows_mut(dxs));
