@@ -8,7 +8,7 @@ use ndarray::Array2;
 use nn_core::{Error, Result};
 use nn_optim::{OptimizerKind, Update};
 use nn_text::ptb::{self, Source, Split};
-use nn_text::rnnlm::SimpleRnnlm;
+use nn_text::rnnlm::{LanguageModel, SimpleRnnlm};
 use nn_train::NumpyRandom;
 
 use crate::ch03::create_dir;

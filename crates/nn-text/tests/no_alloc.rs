@@ -90,25 +90,38 @@ fn steady_state_word2vec_and_rnnlm_steps_do_not_allocate() {
     rnnlm_steps_do_not_allocate();
 }
 
-/// Chapter 5's SimpleRnnlm: embedding, stateful TimeRNN, TimeAffine and the
-/// loss over (N, T) batches, with SGD, allocate nothing once warm. (Called
-/// from the one test, so that no other test runs beside it.)
+/// Chapters 5–6's language models trained by the RnnlmTrainer (batches,
+/// forward, backward, clipping, SGD; BetterRnnlm's dropout masks and tied
+/// weights) allocate nothing once warm. (Called from the one test, so that
+/// no other test runs beside it.)
 fn rnnlm_steps_do_not_allocate() {
-    use nn_text::rnnlm::SimpleRnnlm;
+    use nn_text::rnnlm::{BetterRnnlm, FitConfig, LanguageModel, Rnnlm, RnnlmTrainer, SimpleRnnlm};
     if !cfg!(feature = "blas") {
         return; // matrixmultiply allocates its packing buffers
     }
-    let mut model = SimpleRnnlm::<f32>::new(30, 8, 8, &mut NumpyRandom::new(1)).unwrap();
-    let mut sgd = nn_optim::Sgd::<f32>::default();
-    let xs = ndarray::Array2::from_shape_fn((4, 5), |(i, j)| (i * 5 + j) % 30);
-    let ts = xs.mapv(|v| ((v + 1) % 30) as isize);
-    let mut step = || {
-        model.forward(xs.view(), ts.view()).unwrap();
-        model.backward().unwrap();
-        assert_eq!(sgd.update(&mut model).unwrap(), Update::Applied);
-    };
-    let warm_up = allocations_during(|| (0..2).for_each(|_| step()));
-    assert!(warm_up > 0);
-    let rounds = (0..3).map(|_| allocations_during(|| (0..10).for_each(|_| step())));
-    assert_eq!(rounds.min(), Some(0), "SimpleRnnlm");
+    fn rounds<M: LanguageModel<f32>>(model: M) -> Option<usize> {
+        let corpus: Vec<usize> = (0..301).map(|i| (i * 7 + i / 3) % 30).collect();
+        let (xs, ts) = (&corpus[..300], &corpus[1..]);
+        let config = FitConfig {
+            max_epoch: 1,
+            batch_size: 4,
+            time_size: 5,
+            max_grad: Some(0.25),
+            eval_interval: None,
+        };
+        let sgd = nn_optim::OptimizerKind::Sgd.build(Some(0.1)).unwrap();
+        let mut trainer = RnnlmTrainer::new(model, sgd);
+        let warm_up = allocations_during(|| trainer.fit(xs, ts, &config, &mut |_| {}).unwrap());
+        assert!(warm_up > 0);
+        (0..3)
+            .map(|_| allocations_during(|| trainer.fit_more(xs, ts, &config, &mut |_| {}).unwrap()))
+            .min()
+    }
+    let mut rng = NumpyRandom::new(1);
+    let simple = SimpleRnnlm::<f32>::new(30, 8, 8, &mut rng).unwrap();
+    assert_eq!(rounds(simple), Some(0), "SimpleRnnlm");
+    let rnnlm = Rnnlm::<f32>::new(30, 8, 8, &mut rng).unwrap();
+    assert_eq!(rounds(rnnlm), Some(0), "Rnnlm");
+    let better = BetterRnnlm::<f32>::new(30, 8, 8, 0.5, NumpyRandom::new(2)).unwrap();
+    assert_eq!(rounds(better), Some(0), "BetterRnnlm");
 }

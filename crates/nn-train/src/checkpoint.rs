@@ -1,6 +1,7 @@
 //! Saving and loading a model's parameters and a run's state as `.npz`.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::path::Path;
 
 use ndarray::{Array1, ArrayD, IxDyn};
@@ -88,6 +89,31 @@ pub fn load_params_from<F: Float>(
     model: &mut dyn Parameters<F>,
     names: &[&str],
 ) -> Result<()> {
+    load_checked(npz, path, model, names, false)
+}
+
+/// As [`load_params_from`], but any float array is taken and rounded to the
+/// model's type: float16 parameters (as the book saves them) load into an
+/// `f32` model exactly.
+///
+/// # Errors
+/// As [`load_params`], except for the dtype.
+pub fn load_params_converting<F: Float>(
+    npz: &Npz,
+    path: &Path,
+    model: &mut dyn Parameters<F>,
+    names: &[&str],
+) -> Result<()> {
+    load_checked(npz, path, model, names, true)
+}
+
+fn load_checked<F: Float>(
+    npz: &Npz,
+    path: &Path,
+    model: &mut dyn Parameters<F>,
+    names: &[&str],
+    convert: bool,
+) -> Result<()> {
     let fail = |detail: String| Error::file(path, detail);
     if let Some(extra) = npz.names().find(|n| !names.contains(n)) {
         return Err(fail(format!(
@@ -112,12 +138,24 @@ pub fn load_params_from<F: Float>(
                 present.join(", ")
             ))
         })?;
-        let Some(values) = as_float::<F>(array) else {
-            return Err(fail(format!(
-                "{name} has dtype {}, the model expects {}",
-                array.dtype(),
-                F::DTYPE
-            )));
+        let values = match (as_float::<F>(array), convert) {
+            (Some(values), _) => Cow::Borrowed(values),
+            (None, true)
+                if matches!(
+                    array,
+                    NpyArray::F16(_) | NpyArray::F32(_) | NpyArray::F64(_)
+                ) =>
+            {
+                let wide = array.to_f64().unwrap_or_default();
+                Cow::Owned(wide.mapv(F::from_f64))
+            }
+            _ => {
+                return Err(fail(format!(
+                    "{name} has dtype {}, the model expects {}",
+                    array.dtype(),
+                    F::DTYPE
+                )));
+            }
         };
         if values.shape() != p.value.shape() {
             return Err(fail(format!(
@@ -141,7 +179,7 @@ pub fn load_params_from<F: Float>(
     }
     let mut k = 0;
     model.visit_params(&mut |mut p| {
-        p.value.assign(arrays[k]);
+        p.value.assign(&arrays[k]);
         k += 1;
         Ok(())
     })
@@ -175,16 +213,7 @@ impl<F: Float> RunState<F> {
     /// to be written with [`Npz::write`] beside the parameters.
     pub fn to_npz(&self) -> Npz {
         let mut npz = Npz::new();
-        let o = &self.optimizer;
-        npz.insert("optimizer.name", bytes(o.optimizer.as_bytes()));
-        npz.insert(
-            "optimizer.learning_rate",
-            ArrayD::from_elem(IxDyn(&[]), o.learning_rate),
-        );
-        npz.insert("optimizer.step", scalar_u64(o.step));
-        for (name, array) in &o.slots {
-            npz.insert(format!("optimizer.{name}"), float_array(array.clone()));
-        }
+        insert_optimizer(&mut npz, &self.optimizer);
         let t = &self.trainer;
         npz.insert("trainer.epoch", scalar_u64(t.epoch as u64));
         npz.insert("trainer.iterations", scalar_u64(t.iterations as u64));
@@ -209,30 +238,7 @@ impl<F: Float> RunState<F> {
             "trainer.history_loss",
             vector_f64(t.history.iter().map(|r| r.loss).collect()),
         );
-        match &self.generator {
-            GeneratorState::Numpy(s) => {
-                npz.insert("generator.kind", bytes(b"numpy"));
-                npz.insert(
-                    "generator.key",
-                    NpyArray::U32(Array1::from(s.key.clone()).into_dyn()),
-                );
-                npz.insert("generator.pos", scalar_u64(s.pos as u64));
-                npz.insert("generator.gauss", vector_f64(s.gauss.into_iter().collect()));
-            }
-            GeneratorState::ChaCha {
-                seed,
-                stream,
-                word_pos,
-            } => {
-                npz.insert("generator.kind", bytes(b"chacha12"));
-                npz.insert("generator.seed", bytes(seed));
-                npz.insert("generator.stream", scalar_u64(*stream));
-                npz.insert(
-                    "generator.word_pos",
-                    vector_u64([(*word_pos >> 64) as u64, *word_pos as u64].into_iter()),
-                );
-            }
-        }
+        insert_generator(&mut npz, &self.generator);
         npz
     }
 
@@ -243,30 +249,7 @@ impl<F: Float> RunState<F> {
     /// A missing array or one of the wrong type or shape, named.
     pub fn from_npz(npz: &Npz, path: &Path) -> Result<Self> {
         let r = npz.fields(path);
-        let name = String::from_utf8(r.bytes("optimizer.name")?)
-            .map_err(|_| Error::file(path, "optimizer.name is not UTF-8"))?;
-        let mut slots = Vec::new();
-        for key in npz.names().filter_map(|n| n.strip_prefix("optimizer.")) {
-            if matches!(key, "name" | "learning_rate" | "step") {
-                continue;
-            }
-            let array = npz
-                .get(&format!("optimizer.{key}"))
-                .and_then(as_float::<F>)
-                .ok_or_else(|| {
-                    Error::file(
-                        path,
-                        format!("optimizer.{key} is not of the model's type {}", F::DTYPE),
-                    )
-                })?;
-            slots.push((key.to_owned(), array.clone()));
-        }
-        let optimizer = OptimizerState {
-            optimizer: name,
-            learning_rate: r.f64_scalar("optimizer.learning_rate")?,
-            step: r.u64_scalar("optimizer.step")?,
-            slots,
-        };
+        let optimizer = read_optimizer(npz, path)?;
         let epochs = r.u64_vector("trainer.history_epoch")?;
         let iterations = r.u64_vector("trainer.history_iteration")?;
         let losses = r.f64_vector("trainer.history_loss")?;
@@ -301,47 +284,132 @@ impl<F: Float> RunState<F> {
             ),
             history,
         };
-        let generator = match r.bytes("generator.kind")?.as_slice() {
-            b"numpy" => {
-                let key = match npz.get("generator.key") {
-                    Some(NpyArray::U32(a)) if a.ndim() == 1 => a.iter().copied().collect(),
-                    _ => return Err(r.wrong("generator.key", "a uint32 vector")),
-                };
-                let gauss = r.f64_vector("generator.gauss")?;
-                GeneratorState::Numpy(NumpyState {
-                    key,
-                    pos: r.u64_scalar("generator.pos")? as usize,
-                    gauss: gauss.first().copied(),
-                })
-            }
-            b"chacha12" => {
-                let seed: [u8; 32] = r
-                    .bytes("generator.seed")?
-                    .try_into()
-                    .map_err(|_| r.wrong("generator.seed", "32 bytes"))?;
-                let pos = r.u64_vector("generator.word_pos")?;
-                let [high, low] = pos[..] else {
-                    return Err(r.wrong("generator.word_pos", "two uint64 words"));
-                };
-                GeneratorState::ChaCha {
-                    seed,
-                    stream: r.u64_scalar("generator.stream")?,
-                    word_pos: (u128::from(high) << 64) | u128::from(low),
-                }
-            }
-            other => {
-                return Err(Error::file(
-                    path,
-                    format!("unknown generator {:?}", String::from_utf8_lossy(other)),
-                ));
-            }
-        };
+        let generator = read_generator(npz, path)?;
         Ok(Self {
             optimizer,
             trainer,
             generator,
         })
     }
+}
+
+/// Writes an optimizer's state as `optimizer.*` arrays (its name, learning
+/// rate, step and moments).
+pub fn insert_optimizer<F: Float>(npz: &mut Npz, o: &OptimizerState<F>) {
+    npz.insert("optimizer.name", bytes(o.optimizer.as_bytes()));
+    npz.insert(
+        "optimizer.learning_rate",
+        ArrayD::from_elem(IxDyn(&[]), o.learning_rate),
+    );
+    npz.insert("optimizer.step", scalar_u64(o.step));
+    for (name, array) in &o.slots {
+        npz.insert(format!("optimizer.{name}"), float_array(array.clone()));
+    }
+}
+
+/// Reads what [`insert_optimizer`] wrote; `path` names the file in messages.
+///
+/// # Errors
+/// A missing array or one of the wrong type, named.
+pub fn read_optimizer<F: Float>(npz: &Npz, path: &Path) -> Result<OptimizerState<F>> {
+    let r = npz.fields(path);
+    let name = String::from_utf8(r.bytes("optimizer.name")?)
+        .map_err(|_| Error::file(path, "optimizer.name is not UTF-8"))?;
+    let mut slots = Vec::new();
+    for key in npz.names().filter_map(|n| n.strip_prefix("optimizer.")) {
+        if matches!(key, "name" | "learning_rate" | "step") {
+            continue;
+        }
+        let array = npz
+            .get(&format!("optimizer.{key}"))
+            .and_then(as_float::<F>)
+            .ok_or_else(|| {
+                Error::file(
+                    path,
+                    format!("optimizer.{key} is not of the model's type {}", F::DTYPE),
+                )
+            })?;
+        slots.push((key.to_owned(), array.clone()));
+    }
+    let optimizer = OptimizerState {
+        optimizer: name,
+        learning_rate: r.f64_scalar("optimizer.learning_rate")?,
+        step: r.u64_scalar("optimizer.step")?,
+        slots,
+    };
+    Ok(optimizer)
+}
+
+/// Writes a generator's state as `generator.*` arrays.
+pub fn insert_generator(npz: &mut Npz, generator: &GeneratorState) {
+    match generator {
+        GeneratorState::Numpy(s) => {
+            npz.insert("generator.kind", bytes(b"numpy"));
+            npz.insert(
+                "generator.key",
+                NpyArray::U32(Array1::from(s.key.clone()).into_dyn()),
+            );
+            npz.insert("generator.pos", scalar_u64(s.pos as u64));
+            npz.insert("generator.gauss", vector_f64(s.gauss.into_iter().collect()));
+        }
+        GeneratorState::ChaCha {
+            seed,
+            stream,
+            word_pos,
+        } => {
+            npz.insert("generator.kind", bytes(b"chacha12"));
+            npz.insert("generator.seed", bytes(seed));
+            npz.insert("generator.stream", scalar_u64(*stream));
+            npz.insert(
+                "generator.word_pos",
+                vector_u64([(*word_pos >> 64) as u64, *word_pos as u64].into_iter()),
+            );
+        }
+    }
+}
+
+/// Reads what [`insert_generator`] wrote; `path` names the file in messages.
+///
+/// # Errors
+/// A missing array or one of the wrong type, or an unknown generator.
+pub fn read_generator(npz: &Npz, path: &Path) -> Result<GeneratorState> {
+    let r = npz.fields(path);
+    let generator = match r.bytes("generator.kind")?.as_slice() {
+        b"numpy" => {
+            let key = match npz.get("generator.key") {
+                Some(NpyArray::U32(a)) if a.ndim() == 1 => a.iter().copied().collect(),
+                _ => return Err(r.wrong("generator.key", "a uint32 vector")),
+            };
+            let gauss = r.f64_vector("generator.gauss")?;
+            GeneratorState::Numpy(NumpyState {
+                key,
+                pos: r.u64_scalar("generator.pos")? as usize,
+                gauss: gauss.first().copied(),
+            })
+        }
+        b"chacha12" => {
+            let seed: [u8; 32] = r
+                .bytes("generator.seed")?
+                .try_into()
+                .map_err(|_| r.wrong("generator.seed", "32 bytes"))?;
+            let pos = r.u64_vector("generator.word_pos")?;
+            let [high, low] = pos[..] else {
+                return Err(r.wrong("generator.word_pos", "two uint64 words"));
+            };
+            GeneratorState::ChaCha {
+                seed,
+                stream: r.u64_scalar("generator.stream")?,
+                word_pos: (u128::from(high) << 64) | u128::from(low),
+            }
+        }
+        other => {
+            return Err(Error::file(
+                path,
+                format!("unknown generator {:?}", String::from_utf8_lossy(other)),
+            ));
+        }
+    };
+    Ok(generator)
 }
 
 fn bytes(b: &[u8]) -> NpyArray {

@@ -34,7 +34,10 @@ mod progress;
 mod spiral;
 mod trainer;
 
-pub use checkpoint::{RunState, as_float, float_array, load_params, load_params_from, save_params};
+pub use checkpoint::{
+    RunState, as_float, float_array, insert_generator, insert_optimizer, load_params,
+    load_params_converting, load_params_from, read_generator, read_optimizer, save_params,
+};
 pub use generator::{Generator, GeneratorState, Shuffle};
 pub use npy::NpyArray;
 pub use npz::{Npz, NpzFields, write_atomic};

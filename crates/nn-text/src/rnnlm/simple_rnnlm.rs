@@ -1,10 +1,10 @@
 //! `SimpleRnnlm` (`ch05/simple_rnnlm.py`).
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWithLoss};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
-use super::scaled_randn;
+use super::{LanguageModel, check_state_count, scaled_randn};
 
 /// The book's `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeRNN` → `TimeAffine` →
@@ -13,7 +13,7 @@ use super::scaled_randn;
 /// `rnn_Wh`, `rnn_b`, `affine_W`, `affine_b`.
 ///
 /// ```
-/// use nn_text::rnnlm::SimpleRnnlm;
+/// use nn_text::rnnlm::{LanguageModel, SimpleRnnlm};
 /// use nn_train::NumpyRandom;
 /// use ndarray::array;
 /// let mut model = SimpleRnnlm::<f32>::new(10, 8, 8, &mut NumpyRandom::new(0))?;
@@ -57,38 +57,64 @@ impl<F: Float> SimpleRnnlm<F> {
         })
     }
 
-    /// The mean loss of predicting `ts` `(N, T)` from `xs` `(N, T)`, the
-    /// hidden state carried from the previous batch.
-    ///
-    /// # Errors
-    /// Shapes that don't fit, ids outside the vocabulary, a carried state for
-    /// another batch size, or a non-finite loss.
-    pub fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
+    /// The word vectors: `embed_W`.
+    pub fn embed_w(&self) -> Array2<F> {
+        self.embed.w().to_owned()
+    }
+}
+
+impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
+    fn name(&self) -> &'static str {
+        "SimpleRnnlm"
+    }
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &[
+            "embed_W", "rnn_Wx", "rnn_Wh", "rnn_b", "affine_W", "affine_b",
+        ]
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.embed.w().nrows()
+    }
+
+    fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
+        let embedded = self.embed.forward(xs)?;
+        let hs = self.rnn.forward(embedded)?;
+        self.affine.forward(hs)
+    }
+
+    fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
         let embedded = self.embed.forward(xs)?;
         let hs = self.rnn.forward(embedded)?;
         let scores = self.affine.forward(hs)?;
         self.loss.forward(scores, ts)
     }
 
-    /// Fills every parameter's gradient for the last forward.
-    ///
-    /// # Errors
-    /// Called before forward.
-    pub fn backward(&mut self) -> Result<()> {
+    fn backward(&mut self) -> Result<()> {
         let dout = self.loss.backward(F::one())?;
         let dout = self.affine.backward(dout)?;
         let dout = self.rnn.backward(dout)?;
         self.embed.backward(dout)
     }
 
-    /// Forgets the carried state (the book's `reset_state`).
-    pub fn reset_state(&mut self) {
+    fn reset_state(&mut self) {
         self.rnn.reset_state();
     }
 
-    /// The word vectors: `embed_W`.
-    pub fn embed_w(&self) -> Array2<F> {
-        self.embed.w().to_owned()
+    fn carried_state(&self) -> Vec<Array2<F>> {
+        self.rnn.state().map(|h| h.to_owned()).into_iter().collect()
+    }
+
+    fn set_carried_state(&mut self, state: &[Array2<F>]) -> Result<()> {
+        check_state_count("SimpleRnnlm.set_carried_state", state, 1)?;
+        match state {
+            [h] => self.rnn.set_state(h.view()),
+            _ => {
+                self.rnn.reset_state();
+                Ok(())
+            }
+        }
     }
 }
 

@@ -1,0 +1,223 @@
+//! `BetterRnnlm` (`ch06/better_rnnlm.py`): two LSTM layers, dropout, and
+//! the embedding tied to the output layer.
+
+use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
+use nn_core::shared::{Orientation, Shared};
+use nn_core::time::{
+    TimeAffine, TimeDropout, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
+};
+use nn_core::{Float, Param, Parameters, Result};
+use nn_train::{NumpyRandom, NumpyState};
+
+use super::rnnlm::{lstm_state, set_lstm_state};
+use super::{LanguageModel, check_state_count, scaled_randn};
+
+/// The book's `BetterRnnlm(vocab_size, wordvec_size, hidden_size,
+/// dropout_ratio)` (Zaremba et al.'s regularised LSTM with weight tying):
+/// `TimeEmbedding` → `TimeDropout` → `TimeLSTM` → `TimeDropout` → `TimeLSTM`
+/// → `TimeDropout` → `TimeAffine(embed_Wᵀ, b)` → `TimeSoftmaxWithLoss`.
+///
+/// The output layer uses the embedding's weight transposed, through a
+/// [`Shared`] weight: one `(V, D)` matrix and one gradient, the sum of both
+/// uses (the book's `remove_duplicate`), so `D` must equal `H`. Parameters
+/// in the order the book's `remove_duplicate` leaves them: `embed_W`,
+/// `lstm_Wx1`, `lstm_Wh1`, `lstm_b1`, `lstm_Wx2`, `lstm_Wh2`, `lstm_b2`,
+/// `affine_b`.
+///
+/// The model keeps the generator its weights were drawn from and draws the
+/// dropout masks from it, as the book draws both from numpy's one global
+/// generator: from the same seed, the masks are the book's.
+///
+/// ```
+/// use nn_text::rnnlm::{BetterRnnlm, LanguageModel};
+/// use nn_train::{NumpyRandom, NumpyState};
+/// use ndarray::array;
+/// let mut model = BetterRnnlm::<f32>::new(10, 8, 8, 0.5, NumpyRandom::new(0))?;
+/// let loss = model.forward(array![[1, 2, 3]].view(), array![[2, 3, 4]].view())?;
+/// assert!((loss - 10f32.ln()).abs() < 0.1);
+/// model.backward()?;
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct BetterRnnlm<F: Float> {
+    embed_w: Shared<F>,
+    embed: TimeEmbedding<F>,
+    drops: [TimeDropout<F>; 3],
+    lstm1: TimeLstm<F>,
+    lstm2: TimeLstm<F>,
+    affine: TimeAffine<F>,
+    loss: TimeSoftmaxWithLoss<F>,
+    rng: NumpyRandom,
+}
+
+impl<F: Float> BetterRnnlm<F> {
+    /// The model with the book's initial weights drawn from `rng` in the
+    /// book's order (`embed_W = randn(V, D) / 100`, `lstm_Wx1 = randn(D, 4H)
+    /// / √D`, `lstm_Wh1`, `lstm_Wx2`, `lstm_Wh2 = randn(H, 4H) / √H`, biases
+    /// zero); `rng` then draws the dropout masks. The book's defaults are
+    /// `V = 10000`, `D = H = 650`, `dropout_ratio = 0.5`.
+    ///
+    /// # Errors
+    /// A zero size, `wordvec_size ≠ hidden_size` (the tied output layer
+    /// needs them equal), or a ratio outside `[0, 1)`.
+    pub fn new(
+        vocab_size: usize,
+        wordvec_size: usize,
+        hidden_size: usize,
+        dropout_ratio: f64,
+        mut rng: NumpyRandom,
+    ) -> Result<Self> {
+        let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        if d != h {
+            return Err(nn_core::Error::invalid(
+                "BetterRnnlm.new",
+                format!(
+                    "weight tying needs wordvec_size = hidden_size, got {d} and {h} \
+                     (the output layer is embed_Wᵀ, (D, V), on hidden states of size H)"
+                ),
+            ));
+        }
+        let embed_w = Shared::new("embed_W", scaled_randn(v, d, 100.0, &mut rng))?;
+        let rd = (d as f64).sqrt();
+        let rh = (h as f64).sqrt();
+        let wx1 = scaled_randn(d, 4 * h, rd, &mut rng);
+        let wh1 = scaled_randn(h, 4 * h, rh, &mut rng);
+        let wx2 = scaled_randn(h, 4 * h, rh, &mut rng);
+        let wh2 = scaled_randn(h, 4 * h, rh, &mut rng);
+        let drop = || TimeDropout::new(dropout_ratio);
+        Ok(Self {
+            embed: TimeEmbedding::shared(&embed_w),
+            drops: [drop()?, drop()?, drop()?],
+            lstm1: TimeLstm::new(wx1, wh1, Array1::zeros(4 * h), true)?,
+            lstm2: TimeLstm::new(wx2, wh2, Array1::zeros(4 * h), true)?,
+            affine: TimeAffine::shared(&embed_w, Orientation::Transposed, Array1::zeros(v))?,
+            loss: TimeSoftmaxWithLoss::new(),
+            embed_w,
+            rng,
+        })
+    }
+
+    /// The shared embedding weight, `(V, D)`.
+    pub fn embed_w(&self) -> &Shared<F> {
+        &self.embed_w
+    }
+
+    /// The two LSTM layers (their carried states: the book's `get_state`).
+    pub fn lstms(&self) -> [&TimeLstm<F>; 2] {
+        [&self.lstm1, &self.lstm2]
+    }
+
+    /// The two LSTM layers, mutably (the book's `set_state`).
+    pub fn lstms_mut(&mut self) -> [&mut TimeLstm<F>; 2] {
+        [&mut self.lstm1, &mut self.lstm2]
+    }
+
+    /// The generator the dropout masks are drawn from (to save it with a
+    /// checkpoint).
+    pub fn rng(&self) -> &NumpyRandom {
+        &self.rng
+    }
+
+    /// Replaces the dropout generator (to resume from a checkpoint).
+    pub fn set_rng(&mut self, rng: NumpyRandom) {
+        self.rng = rng;
+    }
+}
+
+impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
+    fn name(&self) -> &'static str {
+        "BetterRnnlm"
+    }
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &[
+            "embed_W", "lstm_Wx1", "lstm_Wh1", "lstm_b1", "lstm_Wx2", "lstm_Wh2", "lstm_b2",
+            "affine_b",
+        ]
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.embed_w.dim().0
+    }
+
+    fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
+        let [d1, d2, d3] = &mut self.drops;
+        let rng = &mut self.rng;
+        let x = self.embed.forward(xs)?;
+        let x = d1.forward(x, rng)?;
+        let x = self.lstm1.forward(x)?;
+        let x = d2.forward(x, rng)?;
+        let x = self.lstm2.forward(x)?;
+        let x = d3.forward(x, rng)?;
+        self.affine.forward(x)
+    }
+
+    fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
+        let [d1, d2, d3] = &mut self.drops;
+        let rng = &mut self.rng;
+        let x = self.embed.forward(xs)?;
+        let x = d1.forward(x, rng)?;
+        let x = self.lstm1.forward(x)?;
+        let x = d2.forward(x, rng)?;
+        let x = self.lstm2.forward(x)?;
+        let x = d3.forward(x, rng)?;
+        let scores = self.affine.forward(x)?;
+        self.loss.forward(scores, ts)
+    }
+
+    fn backward(&mut self) -> Result<()> {
+        let [d1, d2, d3] = &mut self.drops;
+        let dout = self.loss.backward(F::one())?;
+        let dout = self.affine.backward(dout)?;
+        let dout = d3.backward(dout)?;
+        let dout = self.lstm2.backward(dout)?;
+        let dout = d2.backward(dout)?;
+        let dout = self.lstm1.backward(dout)?;
+        let dout = d1.backward(dout)?;
+        self.embed.backward(dout)
+    }
+
+    fn reset_state(&mut self) {
+        self.lstm1.reset_state();
+        self.lstm2.reset_state();
+    }
+
+    fn set_training(&mut self, training: bool) {
+        for d in &mut self.drops {
+            d.set_training(training);
+        }
+    }
+
+    fn carried_state(&self) -> Vec<Array2<F>> {
+        let (s1, s2) = (lstm_state(&self.lstm1), lstm_state(&self.lstm2));
+        if s1.is_empty() || s2.is_empty() {
+            return Vec::new();
+        }
+        s1.into_iter().chain(s2).collect()
+    }
+
+    fn set_carried_state(&mut self, state: &[Array2<F>]) -> Result<()> {
+        check_state_count("BetterRnnlm.set_carried_state", state, 4)?;
+        let (s1, s2) = state.split_at(state.len() / 2);
+        set_lstm_state(&mut self.lstm1, s1)?;
+        set_lstm_state(&mut self.lstm2, s2)
+    }
+
+    fn dropout_generator(&self) -> Option<NumpyState> {
+        Some(self.rng.state())
+    }
+
+    fn set_dropout_generator(&mut self, state: &NumpyState) -> Result<()> {
+        self.rng = NumpyRandom::from_state(state)?;
+        Ok(())
+    }
+}
+
+impl<F: Float> Parameters<F> for BetterRnnlm<F> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.embed_w.visit(f)?;
+        self.lstm1.visit_params(f)?;
+        self.lstm2.visit_params(f)?;
+        self.affine.visit_params(f)
+    }
+}

@@ -1,0 +1,143 @@
+//! `Rnnlm` (`ch06/rnnlm.py`): the LSTM language model.
+
+use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
+use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss};
+use nn_core::{Float, Param, Parameters, Randn, Result};
+
+use super::{LanguageModel, check_state_count, scaled_randn};
+
+/// The book's `Rnnlm(vocab_size, wordvec_size, hidden_size)`:
+/// `TimeEmbedding` → stateful `TimeLSTM` → `TimeAffine` →
+/// `TimeSoftmaxWithLoss`. Parameters in the book's order: `embed_W`,
+/// `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
+///
+/// ```
+/// use nn_text::rnnlm::{LanguageModel, Rnnlm};
+/// use nn_train::NumpyRandom;
+/// use ndarray::array;
+/// let mut model = Rnnlm::<f32>::new(10, 8, 8, &mut NumpyRandom::new(0))?;
+/// let loss = model.forward(array![[1, 2, 3]].view(), array![[2, 3, 4]].view())?;
+/// assert!((loss - 10f32.ln()).abs() < 0.1); // near-uniform at first
+/// model.backward()?;
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Rnnlm<F: Float> {
+    embed: TimeEmbedding<F>,
+    lstm: TimeLstm<F>,
+    affine: TimeAffine<F>,
+    loss: TimeSoftmaxWithLoss<F>,
+}
+
+impl<F: Float> Rnnlm<F> {
+    /// The model with the book's initial weights drawn from `rng` in the
+    /// book's order: `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(D, 4H)
+    /// / √D`, `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(H, V) / √H`,
+    /// biases zero. The book's defaults are `V = 10000`, `D = H = 100`.
+    ///
+    /// # Errors
+    /// A zero size.
+    pub fn new(
+        vocab_size: usize,
+        wordvec_size: usize,
+        hidden_size: usize,
+        rng: &mut (impl Randn + ?Sized),
+    ) -> Result<Self> {
+        let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        let embed_w = scaled_randn(v, d, 100.0, rng);
+        let lstm_wx = scaled_randn(d, 4 * h, (d as f64).sqrt(), rng);
+        let lstm_wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
+        let affine_w = scaled_randn(h, v, (h as f64).sqrt(), rng);
+        Ok(Self {
+            embed: TimeEmbedding::new(embed_w)?,
+            lstm: TimeLstm::new(lstm_wx, lstm_wh, Array1::zeros(4 * h), true)?,
+            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            loss: TimeSoftmaxWithLoss::new(),
+        })
+    }
+
+    /// The LSTM layer (its carried state: the book's `get_state`).
+    pub fn lstm(&self) -> &TimeLstm<F> {
+        &self.lstm
+    }
+
+    /// The LSTM layer, mutably (to set its state: the book's `set_state`).
+    pub fn lstm_mut(&mut self) -> &mut TimeLstm<F> {
+        &mut self.lstm
+    }
+}
+
+impl<F: Float> LanguageModel<F> for Rnnlm<F> {
+    fn name(&self) -> &'static str {
+        "Rnnlm"
+    }
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &[
+            "embed_W", "lstm_Wx", "lstm_Wh", "lstm_b", "affine_W", "affine_b",
+        ]
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.embed.w().nrows()
+    }
+
+    fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
+        let embedded = self.embed.forward(xs)?;
+        let hs = self.lstm.forward(embedded)?;
+        self.affine.forward(hs)
+    }
+
+    fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
+        let embedded = self.embed.forward(xs)?;
+        let hs = self.lstm.forward(embedded)?;
+        let scores = self.affine.forward(hs)?;
+        self.loss.forward(scores, ts)
+    }
+
+    fn backward(&mut self) -> Result<()> {
+        let dout = self.loss.backward(F::one())?;
+        let dout = self.affine.backward(dout)?;
+        let dout = self.lstm.backward(dout)?;
+        self.embed.backward(dout)
+    }
+
+    fn reset_state(&mut self) {
+        self.lstm.reset_state();
+    }
+
+    fn carried_state(&self) -> Vec<Array2<F>> {
+        lstm_state(&self.lstm)
+    }
+
+    fn set_carried_state(&mut self, state: &[Array2<F>]) -> Result<()> {
+        check_state_count("Rnnlm.set_carried_state", state, 2)?;
+        set_lstm_state(&mut self.lstm, state)
+    }
+}
+
+/// `[h, c]` of a time LSTM, or nothing.
+pub(super) fn lstm_state<F: Float>(lstm: &TimeLstm<F>) -> Vec<Array2<F>> {
+    lstm.state()
+        .map(|(h, c)| vec![h.to_owned(), c.to_owned()])
+        .unwrap_or_default()
+}
+
+/// Restores `[h, c]` (or resets on an empty slice).
+pub(super) fn set_lstm_state<F: Float>(lstm: &mut TimeLstm<F>, state: &[Array2<F>]) -> Result<()> {
+    match state {
+        [h, c] => lstm.set_state(h.view(), Some(c.view())),
+        _ => {
+            lstm.reset_state();
+            Ok(())
+        }
+    }
+}
+
+impl<F: Float> Parameters<F> for Rnnlm<F> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.embed.visit_params(f)?;
+        self.lstm.visit_params(f)?;
+        self.affine.visit_params(f)
+    }
+}
