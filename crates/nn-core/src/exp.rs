@@ -63,11 +63,53 @@ fn exp_all_f64(xs: &mut [f64]) {
     }
 }
 
+/// ln 2 in two f32 parts for the reduction (Cephes' `expf`): `k · LN2_HI_F32`
+/// is exact for the `k` that occur.
+const LN2_HI_F32: f32 = 0.693_359_4;
+const LN2_LO_F32: f32 = -2.121_944_4e-4;
+/// 1.5·2²³: adding it rounds an f32 to an integer held in the low mantissa bits.
+const SHIFT_F32: f32 = 12_582_912.0;
+/// Cephes' minimax polynomial for `(eʳ − 1 − r)/r²` on |r| ≤ ln2/2.
+const EXPF_POLY: [f32; 6] = [
+    1.987_569_1e-4,
+    1.398_199_9e-3,
+    8.333_452e-3,
+    4.166_579_6e-2,
+    1.666_666_5e-1,
+    5.000_000_1e-1,
+];
+
+/// 2ᵏ for an integer `k` held as `SHIFT_F32 + k` (normal range only).
+#[inline(always)]
+fn pow2_f32(shifted: f32) -> f32 {
+    let k = shifted.to_bits().wrapping_sub(SHIFT_F32.to_bits());
+    f32::from_bits(k.wrapping_add(127) << 23)
+}
+
+/// eˣ in single precision without branches: chapter 6's softmax takes
+/// 7 million of them per step, and eight lanes of f32 are four times the
+/// work per instruction of the f64 route. NaN gives NaN, -∞ gives 0, +∞
+/// gives +∞, subnormal results are rounded once. Within 1 ulp of the
+/// correctly rounded value (a sweep of 2 million arguments, tested).
+#[inline(always)]
+pub(crate) fn exp_f32(x: f32) -> f32 {
+    let clamped = x.clamp(-104.0, 88.8);
+    let k = (clamped * std::f32::consts::LOG2_E + SHIFT_F32) - SHIFT_F32;
+    let r = (clamped - k * LN2_HI_F32) - k * LN2_LO_F32;
+    let mut p = EXPF_POLY[0];
+    for c in &EXPF_POLY[1..] {
+        p = p * r + c;
+    }
+    let p = p * (r * r) + r + 1.0;
+    let half = (k * 0.5 + SHIFT_F32) - SHIFT_F32;
+    let result = p * pow2_f32(half + SHIFT_F32) * pow2_f32((k - half) + SHIFT_F32);
+    if x.is_nan() { x } else { result }
+}
+
 #[inline(always)]
 fn exp_all_f32(xs: &mut [f32]) {
-    // Through f64: the f32 result is then correctly rounded but for ties.
     for x in xs {
-        *x = exp(f64::from(*x)) as f32;
+        *x = exp_f32(*x);
     }
 }
 
@@ -170,6 +212,28 @@ mod tests {
                     || (got.to_bits() as i64).abs_diff(want.to_bits() as i64) <= 1,
                 "{got:e} vs {want:e}"
             );
+        }
+    }
+
+    #[test]
+    fn f32_within_one_ulp_of_the_correctly_rounded_exp() {
+        let n = 2_000_000;
+        let mut xs: Vec<f32> = (0..n)
+            .map(|i| (-103.9 + 192.6 * (i as f64 + 0.37) / n as f64) as f32)
+            .collect();
+        let want: Vec<f32> = xs.iter().map(|&x| f64::from(x).exp() as f32).collect();
+        exp_in_place_f32(&mut xs);
+        let worst = xs
+            .iter()
+            .zip(&want)
+            .map(|(got, want)| (got.to_bits() as i64).abs_diff(want.to_bits() as i64))
+            .max();
+        assert!(worst <= Some(1), "{worst:?} ulps");
+        let scalar: Vec<f32> = (0..4096).map(|i| -40.0 + 0.0197 * i as f32).collect();
+        let mut vectorised = scalar.clone();
+        exp_in_place_f32(&mut vectorised);
+        for (x, v) in scalar.iter().zip(&vectorised) {
+            assert_eq!(exp_f32(*x).to_bits(), v.to_bits(), "x = {x}");
         }
     }
 

@@ -47,6 +47,11 @@ pub trait Float:
     /// Replaces every value by its exponential, vectorised, to about one ulp.
     #[doc(hidden)]
     fn exp_in_place(xs: &mut [Self]);
+
+    /// The exponential of one value, the same bits as
+    /// [`exp_in_place`](Self::exp_in_place) gives it.
+    #[doc(hidden)]
+    fn exp_one(self) -> Self;
 }
 
 impl Float for f32 {
@@ -65,6 +70,11 @@ impl Float for f32 {
     fn exp_in_place(xs: &mut [Self]) {
         crate::exp::exp_in_place_f32(xs);
     }
+
+    #[inline]
+    fn exp_one(self) -> Self {
+        crate::exp::exp_f32(self)
+    }
 }
 
 impl Float for f64 {
@@ -82,5 +92,10 @@ impl Float for f64 {
 
     fn exp_in_place(xs: &mut [Self]) {
         crate::exp::exp_in_place_f64(xs);
+    }
+
+    #[inline]
+    fn exp_one(self) -> Self {
+        crate::exp::exp(self)
     }
 }

@@ -3,7 +3,9 @@
 //! They allocate their result; the layers in [`crate::layers`] compute the
 //! same formulas into buffers they reuse from step to step.
 
-use ndarray::{Array, ArrayBase, ArrayView2, ArrayViewMut2, Axis, Data, Dimension, Ix2, Zip};
+use ndarray::{
+    Array, ArrayBase, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Data, Dimension, Ix2,
+};
 
 use crate::{Error, Float, Labels, Result};
 
@@ -20,7 +22,7 @@ pub const CROSS_ENTROPY_DELTA: f64 = 1e-7;
 #[inline]
 pub fn sigmoid_scalar<F: Float>(x: F) -> F {
     // The same exp, bit for bit, as the vectorised slice path.
-    let z = F::from_f64(crate::exp::exp((-x.abs()).as_f64()));
+    let z = (-x.abs()).exp_one();
     sigmoid_from_exp(x, z)
 }
 
@@ -122,44 +124,106 @@ pub fn softmax<F: Float, S: Data<Elem = F>, D: Dimension>(
 }
 
 /// Replaces each row of `x` by its softmax, in the book's steps: subtract
-/// the row's maximum, exponentiate (all rows in one vectorised pass), divide
-/// by the row's sum. `op` names the caller in errors.
+/// the row's maximum, exponentiate (vectorised), divide by the row's sum
+/// (numpy's pairwise sum). Row by row, so that a row stays in cache through
+/// its four passes. `op` names the caller in errors.
 pub(crate) fn softmax_rows_in_place<F: Float>(
     op: &'static str,
     x: &mut ArrayViewMut2<F>,
 ) -> Result<()> {
-    for mut row in x.axis_iter_mut(Axis(0)) {
-        let max = row.fold(F::neg_infinity(), |m, &v| if v > m { v } else { m });
-        row.map_inplace(|v| *v -= max);
-    }
-    match x.as_slice_mut() {
-        Some(all) => F::exp_in_place(all),
-        None => x.map_inplace(|v| *v = F::from_f64(crate::exp::exp(v.as_f64()))),
-    }
-    for (i, mut row) in x.axis_iter_mut(Axis(0)).enumerate() {
-        let sum = row.fold(F::zero(), |s, &v| s + v);
-        // A NaN or +inf logit, or a row of only -inf, makes the sum NaN:
-        // one check per row catches all of them.
-        if !(sum.is_finite() && sum > F::zero()) {
-            return Err(Error::NonFinite {
-                op,
-                what: format!("the softmax of row {i} (a logit is NaN or infinite)"),
-                value: sum.as_f64(),
-            });
-        }
-        row.map_inplace(|v| *v /= sum);
+    for (i, row) in x.axis_iter_mut(Axis(0)).enumerate() {
+        softmax_row(op, i, row)?;
     }
     Ok(())
 }
 
-/// Writes the softmax of each row of `x` into `out` (same shape, checked by the caller).
+/// Writes the softmax of each row of `x` into `out` (same shape, checked by
+/// the caller), row by row.
 pub(crate) fn softmax_rows_into<F: Float>(
     op: &'static str,
     x: ArrayView2<F>,
     out: &mut ArrayViewMut2<F>,
 ) -> Result<()> {
-    Zip::from(&mut *out).and(&x).for_each(|o, &v| *o = v);
-    softmax_rows_in_place(op, out)
+    for (i, (mut o, r)) in out.axis_iter_mut(Axis(0)).zip(x.rows()).enumerate() {
+        o.assign(&r);
+        softmax_row(op, i, o)?;
+    }
+    Ok(())
+}
+
+fn softmax_row<F: Float>(op: &'static str, i: usize, mut row: ArrayViewMut1<F>) -> Result<()> {
+    let max = match row.as_slice() {
+        Some(s) => lane_max(s),
+        None => row.fold(F::neg_infinity(), |m, &v| if v > m { v } else { m }),
+    };
+    row.map_inplace(|v| *v -= max);
+    let sum = match row.as_slice_mut() {
+        Some(s) => {
+            F::exp_in_place(s);
+            pairwise_sum(s)
+        }
+        None => {
+            row.map_inplace(|v| *v = v.exp_one());
+            row.fold(F::zero(), |s, &v| s + v)
+        }
+    };
+    // A NaN or +inf logit, or a row of only -inf, makes the sum NaN: one
+    // check per row catches all of them.
+    if !(sum.is_finite() && sum > F::zero()) {
+        return Err(Error::NonFinite {
+            op,
+            what: format!("the softmax of row {i} (a logit is NaN or infinite)"),
+            value: sum.as_f64(),
+        });
+    }
+    row.map_inplace(|v| *v /= sum);
+    Ok(())
+}
+
+/// The largest value of `s` that is not NaN (−∞ if none), in eight lanes
+/// that the compiler vectorises.
+fn lane_max<F: Float>(s: &[F]) -> F {
+    let pick = |m: F, v: F| if v > m { v } else { m };
+    let mut lanes = [F::neg_infinity(); 8];
+    let mut eights = s.chunks_exact(8);
+    for e in &mut eights {
+        for (lane, &v) in lanes.iter_mut().zip(e) {
+            *lane = pick(*lane, v);
+        }
+    }
+    let tail = eights
+        .remainder()
+        .iter()
+        .fold(F::neg_infinity(), |m, &v| pick(m, v));
+    lanes.into_iter().fold(tail, pick)
+}
+
+/// numpy's pairwise summation (`np.sum` over a contiguous axis): eight
+/// running sums over blocks of at most 128 values, halved recursively above
+/// that; the same bits as numpy's in either float type, and vectorised.
+pub(crate) fn pairwise_sum<F: Float>(s: &[F]) -> F {
+    const BLOCK: usize = 128;
+    let n = s.len();
+    if n < 8 {
+        s.iter().fold(F::zero(), |acc, &v| acc + v)
+    } else if n <= BLOCK {
+        let mut r: [F; 8] = std::array::from_fn(|j| s[j]);
+        let whole = n - n % 8;
+        for e in s[8..whole].chunks_exact(8) {
+            for (acc, &v) in r.iter_mut().zip(e) {
+                *acc += v;
+            }
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &s[whole..] {
+            res += v;
+        }
+        res
+    } else {
+        let mut half = n / 2;
+        half -= half % 8;
+        pairwise_sum(&s[..half]) + pairwise_sum(&s[half..])
+    }
 }
 
 /// The book's cross-entropy error: `-Σᵢ log(y[i, tᵢ] + 1e-7) / N`.
@@ -255,6 +319,26 @@ pub(crate) fn finite<F: Float>(op: &'static str, what: &str, value: F) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairwise_sum_has_numpys_bits() {
+        // np.sum of these arrays, printed as bits by numpy 2.4.
+        for (n, f32_bits, f64_bits) in [
+            (5, 0x403b_ffb8u32, 0x4007_6b7c_2414_f08eu64),
+            (8, 0x40a7_9884, 0x4014_d664_894d_b7ef),
+            (100, 0x40bc_c0ce, 0x3fee_5a67_28cc_55a9),
+            (129, 0x4156_8940, 0x4014_9c2b_07e5_ef4a),
+            (1000, 0x43fa_3bcc, 0x3fee_f2db_69b9_02f2),
+            (10000, 0x4743_4c2a, 0x3ff2_9095_1efc_886e),
+        ] {
+            let narrow: Vec<f32> = (0..n)
+                .map(|i| ((i as f64) * 0.37).sin() as f32 + 0.001f32 * i as f32)
+                .collect();
+            assert_eq!(pairwise_sum(&narrow).to_bits(), f32_bits, "f32, n = {n}");
+            let wide: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin()).collect();
+            assert_eq!(pairwise_sum(&wide).to_bits(), f64_bits, "f64, n = {n}");
+        }
+    }
     use crate::test_util::message;
     use ndarray::{Array1, Array2, Array3, array};
 

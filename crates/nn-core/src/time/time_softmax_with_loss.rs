@@ -1,9 +1,9 @@
 //! `TimeSoftmaxWithLoss`: softmax and cross-entropy at every step
 //! (`common/time_layers.py`).
 
-use ndarray::{Array3, ArrayView2, ArrayView3};
+use ndarray::{Array3, ArrayView2, ArrayView3, Zip};
 
-use crate::functions::softmax_rows_in_place;
+use crate::functions::{softmax_rows_in_place, softmax_rows_into};
 use crate::time::time_rnn::{rows, rows_mut};
 use crate::{Error, Float, Result};
 
@@ -95,8 +95,14 @@ impl<F: Float> TimeSoftmaxWithLoss<F> {
         if self.ys.dim() != (n, t, v) {
             self.ys = Array3::zeros((n, t, v));
         }
-        self.ys.assign(&xs);
-        softmax_rows_in_place(OP, &mut rows_mut(&mut self.ys))?;
+        match xs.into_shape_with_order((n * t, v)) {
+            // Row by row from the scores: each row is read once, in cache.
+            Ok(rows) => softmax_rows_into(OP, rows, &mut rows_mut(&mut self.ys))?,
+            Err(_) => {
+                self.ys.assign(&xs);
+                softmax_rows_in_place(OP, &mut rows_mut(&mut self.ys))?;
+            }
+        }
         let ys = rows(&self.ys);
         let mut sum = F::zero();
         for (row, &label) in ys.rows().into_iter().zip(&self.ts) {
@@ -134,15 +140,21 @@ impl<F: Float> TimeSoftmaxWithLoss<F> {
         if self.dx.dim() != self.ys.dim() {
             self.dx = Array3::zeros(self.ys.dim());
         }
-        self.dx.assign(&self.ys);
         let scale = dout / F::from_f64(self.count as f64);
         let mut dx = rows_mut(&mut self.dx);
-        for (mut row, &label) in dx.rows_mut().into_iter().zip(&self.ts) {
+        for ((mut row, y), &label) in dx
+            .rows_mut()
+            .into_iter()
+            .zip(rows(&self.ys).rows())
+            .zip(&self.ts)
+        {
             if label == IGNORE_LABEL {
                 row.fill(F::zero());
             } else {
-                row[label as usize] -= F::one();
-                row.map_inplace(|g| *g *= scale);
+                // (y − onehot)·scale in one pass, the book's order of operations.
+                Zip::from(&mut row).and(&y).for_each(|g, &y| *g = y * scale);
+                let l = label as usize;
+                row[l] = (y[l] - F::one()) * scale;
             }
         }
         Ok(self.dx.view())
