@@ -2,12 +2,23 @@
 """Converts the book's pickled parameters into this project's .npz files.
 
     python3 scripts/convert_book_params.py BOOK/ch04/cbow_params.pkl out/book_cbow_params.npz
+    python3 scripts/convert_book_params.py BOOK/ch06/Rnnlm.pkl out/book_Rnnlm.npz
+    python3 scripts/convert_book_params.py BOOK/ch06/BetterRnnlm.pkl out/book_BetterRnnlm.npz
 
 Chapter 4's cbow_params.pkl (a dict of word_vecs float16 (V, H), word_to_id,
 id_to_word) becomes what `nn-examples word2vec` writes: `word_vecs` (float16,
 unchanged) and `vocab` (the words in id order, UTF-8, one per line, as
 uint8), so that `nn-examples word2vec-eval --params FILE` evaluates the book's
-own trained vectors. Needs numpy only; writes the file atomically.
+own trained vectors.
+
+Chapter 6's Rnnlm.pkl and BetterRnnlm.pkl (the book's save_params: a list of
+float16 arrays in the model's params order) become what `nn-examples rnnlm`
+writes: the arrays under the names of `nn_text::rnnlm` (`embed_W`, `lstm_Wx`,
+...), float16 unchanged; BetterRnnlm's output weight, the embedding's
+transpose (weight tying), is checked and dropped. `nn-examples rnnlm-eval` and
+`rnnlm-generate --params FILE` then use the book's trained models.
+
+Needs numpy only; writes the file atomically.
 """
 import os
 import pickle
@@ -29,15 +40,50 @@ def convert_word2vec(params):
     return {'word_vecs': vecs, 'vocab': vocab}
 
 
+RNNLM_NAMES = ['embed_W', 'lstm_Wx', 'lstm_Wh', 'lstm_b', 'affine_W', 'affine_b']
+BETTER_NAMES = ['embed_W', 'lstm_Wx1', 'lstm_Wh1', 'lstm_b1', 'lstm_Wx2', 'lstm_Wh2', 'lstm_b2',
+                'affine_W', 'affine_b']
+
+
+def convert_rnnlm(params, source):
+    params = [np.asarray(p) for p in params]
+    shapes = [p.shape for p in params]
+    if len(params) == len(RNNLM_NAMES):
+        names = RNNLM_NAMES
+    elif len(params) == len(BETTER_NAMES):
+        names = BETTER_NAMES
+        embed, affine = params[0], params[7]
+        if affine.shape != embed.T.shape or not np.array_equal(affine, embed.T):
+            raise SystemExit(f"{source}: the output weight {affine.shape} is not the embedding's "
+                             f"transpose {embed.T.shape}: not BetterRnnlm's tied weights")
+    else:
+        raise SystemExit(f"{source}: {len(params)} arrays {shapes}: neither Rnnlm's 6 nor BetterRnnlm's 9")
+    v, d = params[0].shape
+    h = params[2].shape[0]
+    if params[2].shape != (h, 4 * h) or params[1].shape[1] != 4 * h:
+        raise SystemExit(f"{source}: arrays {shapes} are not an LSTM language model's")
+    arrays = dict(zip(names, params))
+    model = 'Rnnlm'
+    if names is BETTER_NAMES:
+        del arrays['affine_W']  # the transpose of embed_W, tied
+        model = 'BetterRnnlm'
+    return arrays, f"{model} V={v} D={d} H={h}"
+
+
 def main():
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)
     source, target = sys.argv[1:]
     with open(source, 'rb') as f:
         params = pickle.load(f)
-    if not (isinstance(params, dict) and 'word_vecs' in params and 'id_to_word' in params):
-        raise SystemExit(f"{source}: not chapter 4's word2vec parameters (word_vecs, id_to_word)")
-    arrays = convert_word2vec(params)
+    if isinstance(params, dict) and 'word_vecs' in params and 'id_to_word' in params:
+        arrays = convert_word2vec(params)
+        what = f"word_vecs {arrays['word_vecs'].dtype} {arrays['word_vecs'].shape}"
+    elif isinstance(params, list):
+        arrays, what = convert_rnnlm(params, source)
+    else:
+        raise SystemExit(f"{source}: neither chapter 4's word2vec parameters (a dict of word_vecs, "
+                         "id_to_word) nor chapter 6's (a list of arrays)")
     directory = os.path.dirname(os.path.abspath(target))
     fd, tmp = tempfile.mkstemp(dir=directory, suffix='.npz.tmp')
     try:
@@ -47,7 +93,7 @@ def main():
     except BaseException:
         os.unlink(tmp)
         raise
-    print(f"wrote {target}: word_vecs {arrays['word_vecs'].dtype} {arrays['word_vecs'].shape}")
+    print(f"wrote {target}: {what}")
 
 
 if __name__ == '__main__':

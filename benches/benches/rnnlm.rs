@@ -53,7 +53,7 @@ fn step<M: LanguageModel<f32>>(
     model.forward(x, t).unwrap();
     model.backward().unwrap();
     clip_grads(model, 0.25).unwrap();
-    sgd.update(model).unwrap();
+    let _: nn_optim::Update = sgd.update(model).unwrap();
 }
 
 fn rnnlm(c: &mut Criterion) {

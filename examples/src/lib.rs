@@ -20,6 +20,7 @@ pub mod ch02;
 pub mod ch03;
 pub mod ch04;
 pub mod ch05;
+pub mod ch06;
 pub mod net;
 pub mod plot;
 pub mod run;

@@ -160,6 +160,103 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Chapter 6, train_rnnlm.py: the LSTM language model on PTB (batch 20, time 35, 100/100, SGD lr 20, clipping 0.25, 4 epochs); perplexity lines, the figure, test perplexity, Rnnlm.npz (float16).
+    ///
+    /// --better is train_better_rnnlm.py: two LSTM layers of 650, dropout 0.5, the embedding tied to the output
+    /// layer, 40 epochs; validation perplexity after each epoch, the learning rate divided by 4 when it worsens,
+    /// BetterRnnlm.npz saved when it improves. A checkpoint is written after every epoch; --resume continues it.
+    Rnnlm {
+        /// Directory with PTB's ptb.{train,valid,test}.txt [env: DLFS2_DATA; default: download into the cache].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// BetterRnnlm (train_better_rnnlm.py) instead of Rnnlm.
+        #[arg(long)]
+        better: bool,
+        /// Epochs [default: 4; 40 with --better].
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Streams per batch.
+        #[arg(long, default_value_t = 20)]
+        batch_size: usize,
+        /// Steps per batch (the truncated BPTT length).
+        #[arg(long, default_value_t = 35)]
+        time_size: usize,
+        /// Word vector and hidden size [default: 100; 650 with --better].
+        #[arg(long)]
+        hidden: Option<usize>,
+        /// SGD's learning rate.
+        #[arg(long, default_value_t = 20.0)]
+        lr: f64,
+        /// Clip the gradients' global norm to this.
+        #[arg(long, default_value_t = 0.25)]
+        max_grad: f64,
+        /// Dropout ratio (--better).
+        #[arg(long, default_value_t = 0.5)]
+        dropout: f64,
+        /// A perplexity line every this many iterations.
+        #[arg(long, default_value_t = 20)]
+        eval_interval: usize,
+        /// numpy seed of the weights and dropout masks (the book sets none).
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+        /// Use only the first N words of each PTB file (a short run).
+        #[arg(long)]
+        corpus_words: Option<usize>,
+        /// Threads for the matrix products [default: every core].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory: parameters, checkpoint, figure.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Continue the run whose checkpoint is in --out.
+        #[arg(long)]
+        resume: bool,
+        /// Only the results, no training lines or progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Chapter 6, eval.py: the test perplexity of saved parameters (Rnnlm or BetterRnnlm, told by their names).
+    RnnlmEval {
+        /// The parameters [default: Rnnlm.npz (BetterRnnlm.npz with --better) in --out].
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Read BetterRnnlm.npz from --out.
+        #[arg(long)]
+        better: bool,
+        /// Directory of the saved parameters.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Directory with PTB's files [env: DLFS2_DATA; default: download into the cache].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Threads for the matrix products [default: every core].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Chapter 7, generate_text.py (generate_better_text.py for a BetterRnnlm): 100 words sampled from saved parameters, starting at "you", skipping N, <unk> and $.
+    RnnlmGenerate {
+        /// The parameters [default: Rnnlm.npz (BetterRnnlm.npz with --better) in --out].
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Read BetterRnnlm.npz from --out.
+        #[arg(long)]
+        better: bool,
+        /// Directory of the saved parameters.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Directory with PTB's files [env: DLFS2_DATA; default: download into the cache].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The first word (or words: all but the last are read before sampling).
+        #[arg(long, default_value = "you")]
+        start: String,
+        /// numpy seed of the sampling (the book sets none).
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+    },
     /// Accuracy of saved parameters (a params.npz) on the spiral data.
     Eval {
         /// The parameter file.
@@ -292,6 +389,14 @@ fn report(outcome: &run::Outcome, quiet: bool) {
             outcome.train_seconds, outcome.plot_seconds
         );
     }
+}
+
+/// BLAS threads: as given, or every core.
+fn set_threads(threads: Option<usize>) {
+    let threads = threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    nn_core::blas::set_threads(threads);
 }
 
 /// `info`: what runs the matrix products, on what.
@@ -482,6 +587,85 @@ fn main() -> ExitCode {
                     );
                 }
             })
+        }
+        Some(Command::Rnnlm {
+            data,
+            better,
+            epochs,
+            batch_size,
+            time_size,
+            hidden,
+            lr,
+            max_grad,
+            dropout,
+            eval_interval,
+            seed,
+            corpus_words,
+            threads,
+            out,
+            resume,
+            quiet,
+        }) => {
+            set_threads(threads);
+            let base = if better {
+                nn_examples::ch06::RnnlmConfig::better()
+            } else {
+                nn_examples::ch06::RnnlmConfig::default()
+            };
+            let config = nn_examples::ch06::RnnlmConfig {
+                source: nn_text::ptb::Source::from_args(data.as_deref()),
+                batch_size,
+                time_size,
+                wordvec_size: hidden.unwrap_or(base.wordvec_size),
+                hidden_size: hidden.unwrap_or(base.hidden_size),
+                lr,
+                epochs: epochs.unwrap_or(base.epochs),
+                max_grad,
+                dropout,
+                eval_interval,
+                seed,
+                corpus_words,
+                out,
+                resume,
+                quiet,
+                ..base
+            };
+            nn_examples::ch06::rnnlm(&config, &mut std::io::stdout()).map(|r| {
+                if !quiet {
+                    for file in &r.files {
+                        eprintln!("wrote {}", file.display());
+                    }
+                    eprintln!("took {:.1} s", r.seconds);
+                }
+            })
+        }
+        Some(Command::RnnlmEval {
+            params,
+            better,
+            out,
+            data,
+            threads,
+            quiet,
+        }) => {
+            set_threads(threads);
+            let path =
+                params.unwrap_or_else(|| nn_examples::ch06::RnnlmConfig::params_file(&out, better));
+            let source = nn_text::ptb::Source::from_args(data.as_deref());
+            nn_examples::ch06::rnnlm_eval(&path, &source, quiet, &mut std::io::stdout()).map(|_| ())
+        }
+        Some(Command::RnnlmGenerate {
+            params,
+            better,
+            out,
+            data,
+            start,
+            seed,
+        }) => {
+            let path =
+                params.unwrap_or_else(|| nn_examples::ch06::RnnlmConfig::params_file(&out, better));
+            let source = nn_text::ptb::Source::from_args(data.as_deref());
+            nn_examples::ch06::rnnlm_generate(&path, &source, &start, seed, &mut std::io::stdout())
+                .map(|_| ())
         }
         Some(Command::Eval {
             params,

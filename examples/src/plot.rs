@@ -63,6 +63,23 @@ pub fn loss_curve(path: &Path, history: &[Record], eval_interval: usize) -> Resu
 /// # Errors
 /// No values to plot, or the file cannot be written.
 pub fn curve(path: &Path, title: &str, x_desc: &str, y_desc: &str, values: &[f64]) -> Result<()> {
+    curve_up_to(path, title, x_desc, y_desc, values, None)
+}
+
+/// As [`curve`], with the y axis cut at `y_max` (the book's `plt.ylim(0,
+/// 500)`: the first perplexities of a language model are near the
+/// vocabulary's size and would flatten the rest).
+///
+/// # Errors
+/// As [`curve`].
+pub fn curve_up_to(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    values: &[f64],
+    y_max: Option<f64>,
+) -> Result<()> {
     fonts()?;
     if values.is_empty() {
         return Err(Error::file(
@@ -70,7 +87,7 @@ pub fn curve(path: &Path, title: &str, x_desc: &str, y_desc: &str, values: &[f64
             "no values to plot (train for at least one interval)",
         ));
     }
-    let max = values.iter().copied().fold(0.0, f64::max) * 1.05;
+    let max = y_max.unwrap_or_else(|| values.iter().copied().fold(0.0, f64::max) * 1.05);
     let n = values.len();
     render(path, |root| {
         root.fill(&WHITE)?;
@@ -91,7 +108,10 @@ pub fn curve(path: &Path, title: &str, x_desc: &str, y_desc: &str, values: &[f64
             .draw()?;
         chart
             .draw_series(LineSeries::new(
-                values.iter().enumerate().map(|(i, &v)| (i as f64, v)),
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| (i as f64, v.min(max))),
                 CLASS_COLORS[0].stroke_width(2),
             ))?
             .label("train")

@@ -93,7 +93,7 @@ fn rnnlm_trains_as_the_books_code_prints_and_evaluates() {
     }
     let model = trainer.model_mut();
     let ppl = eval_perplexity(model, CORPUS, 3, 5, &mut |_, _| {}).unwrap();
-    close_f32("eval_perplexity", &[ppl], RNNLM_EVAL_PPL, 1e-5);
+    close_f32("eval_perplexity", &[ppl as f32], RNNLM_EVAL_PPL, 1e-5);
     // RnnlmGen.generate after np.random.seed(7), from a reset state.
     model.reset_state();
     let words = generate(model, &[3], &[0, 1], 30, &mut NumpyRandom::new(7)).unwrap();
@@ -124,7 +124,7 @@ fn better_rnnlm_with_tied_weights_and_the_books_dropout_masks_trains_as_the_book
         close_f32(&format!("param {i}"), &params[i], r, 1e-4);
     }
     let ppl = eval_perplexity(trainer.model_mut(), CORPUS, 3, 5, &mut |_, _| {}).unwrap();
-    close_f32("eval_perplexity", &[ppl], BETTER_EVAL_PPL, 1e-5);
+    close_f32("eval_perplexity", &[ppl as f32], BETTER_EVAL_PPL, 1e-5);
 }
 
 /// `f = loss(xs, ts)` of a model in evaluation mode, two batches in: the

@@ -3,7 +3,7 @@
 
 use ndarray::{Array3, ArrayView2, ArrayView3, Zip};
 
-use crate::functions::{softmax_rows_in_place, softmax_rows_into};
+use crate::functions::{pairwise_sum, softmax_rows_in_place, softmax_rows_into};
 use crate::time::time_rnn::{rows, rows_mut};
 use crate::{Error, Float, Result};
 
@@ -35,6 +35,8 @@ pub struct TimeSoftmaxWithLoss<F: Float> {
     /// Softmax of the last scores, `(N, T, V)`.
     ys: Array3<F>,
     ts: Vec<isize>,
+    /// The log-probability of each step's target (0 where ignored).
+    logs: Vec<F>,
     count: usize,
     dx: Array3<F>,
 }
@@ -45,6 +47,7 @@ impl<F: Float> TimeSoftmaxWithLoss<F> {
         Self {
             ys: Array3::zeros((0, 0, 0)),
             ts: Vec::new(),
+            logs: Vec::new(),
             count: 0,
             dx: Array3::zeros((0, 0, 0)),
         }
@@ -103,14 +106,20 @@ impl<F: Float> TimeSoftmaxWithLoss<F> {
                 softmax_rows_in_place(OP, &mut rows_mut(&mut self.ys))?;
             }
         }
+        // The book's `ls = log(ys[arange(N*T), ts]); ls *= mask; loss =
+        // -sum(ls) / mask.sum()`, summed pairwise as numpy does (a running
+        // f32 sum of 700 logs drifts by 1e-5).
         let ys = rows(&self.ys);
-        let mut sum = F::zero();
-        for (row, &label) in ys.rows().into_iter().zip(&self.ts) {
-            if label != IGNORE_LABEL {
-                sum += row[label as usize].ln();
-            }
-        }
-        let loss = -sum / F::from_f64(self.count as f64);
+        self.logs.clear();
+        self.logs
+            .extend(ys.rows().into_iter().zip(&self.ts).map(|(row, &label)| {
+                if label == IGNORE_LABEL {
+                    F::zero()
+                } else {
+                    row[label as usize].ln()
+                }
+            }));
+        let loss = -pairwise_sum(&self.logs) / F::from_f64(self.count as f64);
         if !loss.is_finite() {
             return Err(Error::NonFinite {
                 op: OP,

@@ -16,7 +16,7 @@ use super::LanguageModel;
 /// model is left in training mode (the book's default `train_flg=True`).
 /// `progress(done, total)` is called after every batch (the book's
 /// `\r12 / 235`). As in the book, the losses are summed and the perplexity
-/// computed in the model's float type (`136.07916` in `f32`).
+/// computed in double precision.
 ///
 /// # Errors
 /// A corpus shorter than one batch (`batch_size × time_size + 1` words), a
@@ -28,7 +28,7 @@ pub fn eval_perplexity<F: Float>(
     batch_size: usize,
     time_size: usize,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<F> {
+) -> Result<f64> {
     const OP: &str = "eval_perplexity";
     let corpus_size = corpus.len();
     if batch_size == 0 || time_size == 0 {
@@ -54,7 +54,7 @@ pub fn eval_perplexity<F: Float>(
     let mut ts = Array2::<isize>::zeros((batch_size, time_size));
     model.reset_state();
     model.set_training(false);
-    let mut total_loss = F::zero();
+    let mut total_loss = 0.0;
     let result = (|| {
         for iter in 0..max_iters {
             let time_offset = iter * time_size;
@@ -68,11 +68,12 @@ pub fn eval_perplexity<F: Float>(
             let loss = model.forward(xs.view(), ts.view()).map_err(|e| {
                 Error::invalid(OP, format!("batch {} of {max_iters}: {e}", iter + 1))
             })?;
-            // The book sums the float32 losses in float32.
-            total_loss += loss;
+            // The book's loss is a float64 (its float32 sum divided by an
+            // int64 count), summed in float64.
+            total_loss += loss.as_f64();
             progress(iter + 1, max_iters);
         }
-        Ok((total_loss / F::from_f64(max_iters as f64)).exp())
+        Ok((total_loss / max_iters as f64).exp())
     })();
     model.set_training(true);
     result

@@ -92,7 +92,7 @@ pub struct RnnlmTrainer<F: Float, M> {
     current_epoch: usize,
     ppl_list: Vec<f64>,
     eval_interval: Option<usize>,
-    total_loss: F,
+    total_loss: f64,
     loss_count: usize,
     /// Seconds of earlier runs of this `fit` (a resumed checkpoint's).
     seconds_before: f64,
@@ -110,7 +110,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             current_epoch: 0,
             ppl_list: Vec::new(),
             eval_interval: None,
-            total_loss: F::zero(),
+            total_loss: 0.0,
             loss_count: 0,
             seconds_before: 0.0,
             batch_x: Array2::zeros((0, 0)),
@@ -242,8 +242,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
                 if let Some(interval) = config.eval_interval
                     && iter % interval == 0
                 {
-                    let mean = self.total_loss / F::from_f64(self.loss_count as f64);
-                    let perplexity = mean.exp().as_f64();
+                    let perplexity = (self.total_loss / self.loss_count as f64).exp();
                     report(&IterationReport {
                         epoch: self.current_epoch + 1,
                         iteration: iter + 1,
@@ -252,7 +251,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
                         perplexity,
                     });
                     self.ppl_list.push(perplexity);
-                    self.total_loss = F::zero();
+                    self.total_loss = 0.0;
                     self.loss_count = 0;
                 }
             }
@@ -289,21 +288,32 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             clip_grads(&mut self.model, max_norm)?;
         }
         let _: nn_optim::Update = self.optimizer.update(&mut self.model)?;
-        // The book adds the float32 losses up in float32.
-        self.total_loss += loss;
+        // The book's loss is a float64 (a float32 sum over an int64 count),
+        // summed in float64.
+        self.total_loss += loss.as_f64();
         self.loss_count += 1;
         Ok(())
     }
 
-    /// Writes everything a resumed run needs to `path`, atomically: the
-    /// parameters in full precision (`param.NAME`), the optimizer (its
-    /// learning rate included), the trainer's position in the corpus, epoch,
-    /// pending losses, perplexity history and clock, the model's carried
-    /// state, and its dropout generator.
+    /// Writes everything a resumed run needs to `path`, atomically (see
+    /// [`checkpoint`](Self::checkpoint)).
     ///
     /// # Errors
     /// An I/O error.
     pub fn save_checkpoint(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        self.checkpoint()?.write(path)
+    }
+
+    /// Everything a resumed run needs, as named arrays: the parameters in
+    /// full precision (`param.NAME`), the optimizer (its learning rate
+    /// included), the trainer's position in the corpus, epoch, pending
+    /// losses, perplexity history and clock, the model's carried state, and
+    /// its dropout generator. A caller may add arrays of its own (under
+    /// other prefixes) before writing it.
+    ///
+    /// # Errors
+    /// None in practice (the model's parameters are visited).
+    pub fn checkpoint(&mut self) -> Result<Npz> {
         let mut npz = Npz::new();
         let names = self.model.param_names();
         let mut k = 0;
@@ -325,7 +335,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         );
         npz.insert(
             "trainer.total_loss",
-            float_array(ArrayD::from_elem(IxDyn(&[]), self.total_loss)),
+            NpyArray::from(ArrayD::from_elem(IxDyn(&[]), self.total_loss)),
         );
         npz.insert(
             "trainer.seconds",
@@ -341,20 +351,28 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         if let Some(g) = self.model.dropout_generator() {
             insert_generator(&mut npz, &GeneratorState::Numpy(g));
         }
-        npz.write(path)
+        Ok(npz)
     }
 
     /// Restores a checkpoint written by [`save_checkpoint`](Self::save_checkpoint)
-    /// for a model of the same kind and sizes; the next
-    /// [`fit_more`](Self::fit_more) continues the run exactly.
+    /// (see [`restore`](Self::restore)).
     ///
     /// # Errors
-    /// A missing or damaged file, a checkpoint of another model, sizes or
-    /// optimizer, or arrays of the wrong type. The trainer may be partly
-    /// restored on error; build a new one.
+    /// As [`restore`](Self::restore), and a missing or damaged file.
     pub fn load_checkpoint(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let npz = Npz::read(path)?;
+        self.restore(&Npz::read(path)?, path)
+    }
+
+    /// Restores what [`checkpoint`](Self::checkpoint) made, for a model of
+    /// the same kind and sizes; the next [`fit_more`](Self::fit_more)
+    /// continues the run exactly. `path` names the arrays in messages.
+    ///
+    /// # Errors
+    /// A checkpoint of another model, sizes or optimizer, or arrays missing
+    /// or of the wrong type. The trainer may be partly restored on error;
+    /// build a new one.
+    pub fn restore(&mut self, npz: &Npz, path: &Path) -> Result<()> {
         let r = npz.fields(path);
         let model = String::from_utf8_lossy(&r.bytes("trainer.model")?).into_owned();
         if model != self.model.name() {
@@ -371,7 +389,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         }
         let names = self.model.param_names();
         load_params_from(&params, path, &mut self.model, names)?;
-        self.optimizer.load_state(&read_optimizer(&npz, path)?)?;
+        self.optimizer.load_state(&read_optimizer(npz, path)?)?;
         self.time_idx = r.u64_scalar("trainer.time_idx")? as usize;
         self.current_epoch = r.u64_scalar("trainer.current_epoch")? as usize;
         self.loss_count = r.u64_scalar("trainer.loss_count")? as usize;
@@ -379,11 +397,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             0 => None,
             i => Some(i as usize),
         };
-        self.total_loss = npz
-            .get("trainer.total_loss")
-            .and_then(as_float::<F>)
-            .and_then(|a| a.iter().next().copied())
-            .ok_or_else(|| r.wrong("trainer.total_loss", F::DTYPE))?;
+        self.total_loss = r.f64_scalar("trainer.total_loss")?;
         self.seconds_before = r.f64_scalar("trainer.seconds")?;
         self.ppl_list = r.f64_vector("trainer.ppl_list")?;
         let mut state = Vec::new();
@@ -395,7 +409,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         }
         self.model.set_carried_state(&state)?;
         if self.model.dropout_generator().is_some() {
-            match read_generator(&npz, path)? {
+            match read_generator(npz, path)? {
                 GeneratorState::Numpy(g) => self.model.set_dropout_generator(&g)?,
                 GeneratorState::ChaCha { .. } => {
                     return Err(r.wrong("generator.kind", "numpy"));
