@@ -391,11 +391,16 @@ fn report(outcome: &run::Outcome, quiet: bool) {
     }
 }
 
-/// BLAS threads: as given, or every core.
+/// BLAS threads: as given, or every core. With more than one, OpenBLAS's
+/// idle threads are told to sleep rather than spin (a restart, before any
+/// work), so that the work between products has the cores.
 fn set_threads(threads: Option<usize>) {
     let threads = threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
+    if threads > 1 {
+        nn_core::blas::ensure_short_thread_timeout();
+    }
     nn_core::blas::set_threads(threads);
 }
 

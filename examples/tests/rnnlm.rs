@@ -1,5 +1,6 @@
-//! Chapter 5's `rnnlm-simple` as a user runs it, on PTB when `DLFS2_DATA`
-//! points at its files (CI does): the whole 100 epochs take seconds.
+//! Chapters 5–6's commands as a user runs them, on PTB when `DLFS2_DATA`
+//! points at its files (CI does): `rnnlm-simple`'s whole 100 epochs take
+//! seconds; `rnnlm` runs on PTB's first words with small sizes.
 
 mod common;
 
@@ -48,4 +49,210 @@ fn missing_ptb_is_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("ptb.train.txt"), "{err}");
+}
+
+/// `rnnlm` on PTB's first 1200 words of each file, 4 × 5 batches, size 8.
+const SHORT: [&str; 12] = [
+    "--corpus-words",
+    "1200",
+    "--batch-size",
+    "4",
+    "--time-size",
+    "5",
+    "--hidden",
+    "8",
+    "--eval-interval",
+    "10",
+    "--threads",
+    "1",
+];
+
+fn have_ptb() -> bool {
+    let have = std::env::var_os("DLFS2_DATA").is_some();
+    if !have {
+        eprintln!("skipped: set DLFS2_DATA to a directory with PTB's files");
+    }
+    have
+}
+
+/// `rnnlm` with [`SHORT`] and `args`, writing to `out`.
+fn rnnlm(out: &std::path::Path, args: &[&str]) -> String {
+    stdout_of(
+        nn_examples()
+            .arg("rnnlm")
+            .args(SHORT)
+            .args(args)
+            .arg("--out")
+            .arg(out),
+    )
+}
+
+/// The output without the clock (`time 3[s]`), which differs between runs.
+fn without_time(out: &str) -> Vec<String> {
+    out.lines()
+        .map(|l| match (l.find("| time "), l.find("[s] |")) {
+            (Some(a), Some(b)) => format!("{}{}", &l[..a], &l[b + 4..]),
+            _ => l.to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn rnnlm_runs_resume_exactly_and_their_parameters_evaluate_and_generate() {
+    if !have_ptb() {
+        return;
+    }
+    for (better, name) in [(false, "Rnnlm"), (true, "BetterRnnlm")] {
+        let flags: &[&str] = if better { &["--better"] } else { &[] };
+        let (straight, split) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let whole = rnnlm(straight.path(), &[flags, &["--epochs", "3"]].concat());
+        let first = rnnlm(split.path(), &[flags, &["--epochs", "2"]].concat());
+        let rest = rnnlm(
+            split.path(),
+            &[flags, &["--epochs", "3", "--resume"]].concat(),
+        );
+        let whole = without_time(&whole);
+        let (first, rest) = (without_time(&first), without_time(&rest));
+        // 59 iterations an epoch: lines at 1, 11, …, 51.
+        let training = |lines: &[String]| -> Vec<String> {
+            lines
+                .iter()
+                .filter(|l| l.starts_with("| epoch"))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(training(&whole).len(), 18, "{name}: {whole:#?}");
+        assert_eq!(
+            training(&whole),
+            [training(&first), training(&rest)].concat(),
+            "{name}"
+        );
+        assert_eq!(
+            whole[0], "| epoch 1 |  iter 1 / 59 | perplexity 10000.00",
+            "{name}"
+        );
+        let test_line = whole.last().unwrap();
+        assert!(
+            test_line.starts_with("test perplexity:  "),
+            "{name}: {test_line}"
+        );
+        assert_eq!(rest.last(), Some(test_line), "{name}");
+        if better {
+            let valid = |lines: &[String]| -> Vec<String> {
+                lines
+                    .iter()
+                    .filter(|l| l.starts_with("valid perplexity:  "))
+                    .cloned()
+                    .collect()
+            };
+            assert_eq!(valid(&whole).len(), 3);
+            assert_eq!(valid(&whole), [valid(&first), valid(&rest)].concat());
+        }
+        let params = format!("{name}.npz");
+        assert_eq!(
+            std::fs::read(straight.path().join(&params)).unwrap(),
+            std::fs::read(split.path().join(&params)).unwrap(),
+            "{name}: the saved parameters"
+        );
+
+        // rnnlm-eval and rnnlm-generate read them from --out.
+        let out = straight.path();
+        let eval = stdout_of(
+            nn_examples()
+                .arg("rnnlm-eval")
+                .args(flags)
+                .args(["--threads", "1", "--out"])
+                .arg(out),
+        );
+        let ppl: f64 = eval.lines().last().unwrap()["test perplexity:  ".len()..]
+            .parse()
+            .unwrap();
+        assert!(ppl.is_finite() && ppl > 1.0, "{eval}");
+        let generate = |seed: &str| {
+            stdout_of(
+                nn_examples()
+                    .arg("rnnlm-generate")
+                    .args(flags)
+                    .args(["--seed", seed, "--out"])
+                    .arg(out),
+            )
+        };
+        let text = generate("1");
+        assert_eq!(text, generate("1"), "the seed fixes the text");
+        assert_ne!(text, generate("2"));
+        let parts: Vec<&str> = text.split(&"-".repeat(50)).collect();
+        assert_eq!(parts.len(), if better { 2 } else { 1 }, "{text}");
+        assert!(parts[0].starts_with("you "), "{text}");
+        for part in &parts {
+            let words = part.replace(".\n", " <eos> ");
+            let words: Vec<&str> = words.split_whitespace().collect();
+            assert_eq!(
+                words.len(),
+                if part == &parts[0] { 100 } else { 104 },
+                "{part}"
+            );
+            assert!(
+                !words.iter().any(|w| ["N", "<unk>", "$"].contains(w)),
+                "{part}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rnnlm_bad_input_is_a_clear_error() {
+    if !have_ptb() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fail = |args: &[&str]| {
+        let out = nn_examples().args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let out = dir.path().to_str().unwrap();
+    let err = fail(&["rnnlm", "--corpus-words", "100", "--out", out]);
+    assert!(err.contains("shorter than one batch of 20 × 35"), "{err}");
+    let err = fail(&[
+        "rnnlm",
+        "--time-size",
+        "0",
+        "--corpus-words",
+        "1200",
+        "--out",
+        out,
+    ]);
+    assert!(err.contains("at least 1"), "{err}");
+    let err = fail(&["rnnlm", "--resume", "--out", out]);
+    assert!(err.contains("Rnnlm_checkpoint.npz"), "{err}");
+    let err = fail(&["rnnlm-eval", "--out", out]);
+    assert!(err.contains("Rnnlm.npz"), "{err}");
+    // Parameters of another kind, or for another vocabulary.
+    let other = dir.path().join("other.npz");
+    let mut npz = nn_train::Npz::new();
+    npz.insert(
+        "W1",
+        nn_train::NpyArray::F32(ndarray::ArrayD::zeros(vec![2, 3])),
+    );
+    npz.write(&other).unwrap();
+    let err = fail(&["rnnlm-eval", "--params", other.to_str().unwrap()]);
+    assert!(
+        err.contains("other.npz") && err.contains("embed_W"),
+        "{err}"
+    );
+    let mut npz = nn_train::Npz::new();
+    let z = |shape: &[usize]| nn_train::NpyArray::F32(ndarray::ArrayD::zeros(shape.to_vec()));
+    for (name, shape) in [
+        ("embed_W", &[50usize, 4][..]),
+        ("lstm_Wx", &[4, 16]),
+        ("lstm_Wh", &[4, 16]),
+        ("lstm_b", &[16]),
+        ("affine_W", &[4, 50]),
+        ("affine_b", &[50]),
+    ] {
+        npz.insert(name, z(shape));
+    }
+    npz.write(&other).unwrap();
+    let err = fail(&["rnnlm-generate", "--params", other.to_str().unwrap()]);
+    assert!(err.contains("50 words") && err.contains("10000"), "{err}");
 }

@@ -131,10 +131,12 @@ pub(crate) fn softmax_rows_in_place<F: Float>(
     op: &'static str,
     x: &mut ArrayViewMut2<F>,
 ) -> Result<()> {
-    for (i, row) in x.axis_iter_mut(Axis(0)).enumerate() {
-        softmax_row(op, i, row)?;
-    }
-    Ok(())
+    crate::parallel::for_row_blocks(x.view_mut(), |first, mut block| {
+        for (i, row) in block.axis_iter_mut(Axis(0)).enumerate() {
+            softmax_row(op, first + i, row)?;
+        }
+        Ok(())
+    })
 }
 
 /// Writes the softmax of each row of `x` into `out` (same shape, checked by
@@ -144,11 +146,14 @@ pub(crate) fn softmax_rows_into<F: Float>(
     x: ArrayView2<F>,
     out: &mut ArrayViewMut2<F>,
 ) -> Result<()> {
-    for (i, (mut o, r)) in out.axis_iter_mut(Axis(0)).zip(x.rows()).enumerate() {
-        o.assign(&r);
-        softmax_row(op, i, o)?;
-    }
-    Ok(())
+    crate::parallel::for_row_blocks(out.view_mut(), |first, mut block| {
+        let rows = x.slice(ndarray::s![first..first + block.nrows(), ..]);
+        for (i, (mut o, r)) in block.axis_iter_mut(Axis(0)).zip(rows.rows()).enumerate() {
+            o.assign(&r);
+            softmax_row(op, first + i, o)?;
+        }
+        Ok(())
+    })
 }
 
 fn softmax_row<F: Float>(op: &'static str, i: usize, mut row: ArrayViewMut1<F>) -> Result<()> {

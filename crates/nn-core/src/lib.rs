@@ -67,6 +67,7 @@ mod layer;
 pub mod layers;
 mod model;
 pub mod nodes;
+pub mod parallel;
 pub mod shared;
 pub mod time;
 

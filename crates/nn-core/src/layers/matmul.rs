@@ -1,6 +1,6 @@
 //! `MatMul`: out = x·W, the book's MatMul node.
 
-use ndarray::linalg::general_mat_mul;
+use crate::parallel;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::layer::{check_backward, non_empty, reshape_buffer};
@@ -169,7 +169,7 @@ impl<F: Float> MatMul<F> {
             }
             None => F::zero(),
         };
-        general_mat_mul(F::one(), &self.x, &w, beta, &mut self.out);
+        parallel::gemm(F::one(), &self.x.view(), &w, beta, &mut self.out.view_mut());
         inner.mark_forward();
         self.contributed = false;
         self.ready = true;
@@ -199,17 +199,25 @@ impl<F: Float> MatMul<F> {
                 Orientation::AsIs => inner.value.t(),
                 Orientation::Transposed => inner.value.view(),
             };
-            general_mat_mul(F::one(), &dout, &wt, F::zero(), &mut self.dx);
+            parallel::gemm(F::one(), &dout, &wt, F::zero(), &mut self.dx.view_mut());
         }
         match self.orientation {
             // dW = xᵀ·dout.
-            Orientation::AsIs => {
-                general_mat_mul(F::one(), &self.x.t(), &dout, beta, &mut inner.grad)
-            }
+            Orientation::AsIs => parallel::gemm(
+                F::one(),
+                &self.x.t(),
+                &dout,
+                beta,
+                &mut inner.grad.view_mut(),
+            ),
             // W = valueᵀ, so d(value) = dWᵀ = doutᵀ·x.
-            Orientation::Transposed => {
-                general_mat_mul(F::one(), &dout.t(), &self.x, beta, &mut inner.grad)
-            }
+            Orientation::Transposed => parallel::gemm(
+                F::one(),
+                &dout.t(),
+                &self.x.view(),
+                beta,
+                &mut inner.grad.view_mut(),
+            ),
         }
         Ok(self.dx.view())
     }

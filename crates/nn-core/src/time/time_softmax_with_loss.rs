@@ -4,6 +4,7 @@
 use ndarray::{Array3, ArrayView2, ArrayView3, Zip};
 
 use crate::functions::{pairwise_sum, softmax_rows_in_place, softmax_rows_into};
+use crate::parallel;
 use crate::time::time_rnn::{rows, rows_mut};
 use crate::{Error, Float, Result};
 
@@ -150,22 +151,27 @@ impl<F: Float> TimeSoftmaxWithLoss<F> {
             self.dx = Array3::zeros(self.ys.dim());
         }
         let scale = dout / F::from_f64(self.count as f64);
-        let mut dx = rows_mut(&mut self.dx);
-        for ((mut row, y), &label) in dx
-            .rows_mut()
-            .into_iter()
-            .zip(rows(&self.ys).rows())
-            .zip(&self.ts)
-        {
-            if label == IGNORE_LABEL {
-                row.fill(F::zero());
-            } else {
-                // (y − onehot)·scale in one pass, the book's order of operations.
-                Zip::from(&mut row).and(&y).for_each(|g, &y| *g = y * scale);
-                let l = label as usize;
-                row[l] = (y[l] - F::one()) * scale;
+        let (ys, ts) = (rows(&self.ys), &self.ts);
+        parallel::for_row_blocks(rows_mut(&mut self.dx), |first, mut block| {
+            let n = block.nrows();
+            let ys = ys.slice(ndarray::s![first..first + n, ..]);
+            for ((mut row, y), &label) in block
+                .rows_mut()
+                .into_iter()
+                .zip(ys.rows())
+                .zip(&ts[first..first + n])
+            {
+                if label == IGNORE_LABEL {
+                    row.fill(F::zero());
+                } else {
+                    // (y − onehot)·scale in one pass.
+                    Zip::from(&mut row).and(&y).for_each(|g, &y| *g = y * scale);
+                    let l = label as usize;
+                    row[l] = (y[l] - F::one()) * scale;
+                }
             }
-        }
+            Ok(())
+        })?;
         Ok(self.dx.view())
     }
 }
