@@ -31,14 +31,15 @@ pub fn threads() -> usize {
 }
 
 /// Products of at least this many multiply-adds are split between threads.
-const MIN_SPLIT_PRODUCT: usize = 1 << 26;
+const MIN_SPLIT_PRODUCT: usize = 1 << 24;
 
 /// `c = alpha·a·b + beta·c`, like `general_mat_mul`; a large product (chapter
-/// 6's output layer: 700 × 100 × 10,000) with more than one thread is split
-/// into one block of `c` per thread (by columns when `c` is wider than tall,
-/// else by rows), each a single-threaded BLAS product on its own core.
-/// OpenBLAS's own threading of these shapes gains 1.4× from a second core
-/// here; independent halves gain more (see `docs/benchmarks.md`).
+/// 6's output layer: 700 × 100 × 10,000; BetterRnnlm's recurrent step: 20 ×
+/// 650 × 2,600) with more than one thread is split into one block of `c` per
+/// thread (by columns when `c` is wider than tall, else by rows), each a
+/// single-threaded BLAS product on its own core. OpenBLAS's own threading of
+/// these shapes gained 1.4× from a second core on the 2-core machine this
+/// was measured on; independent halves gain 1.6× (`docs/benchmarks.md`).
 pub(crate) fn gemm<F: Float>(
     alpha: F,
     a: &ArrayView2<'_, F>,

@@ -8,7 +8,6 @@ use crate::time::gru::{hidden_products, step_backward, step_forward};
 use crate::time::time_rnn::{rows, rows_mut};
 use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
 use crate::{Error, Float, Param, Parameters, Result};
-use ndarray::linalg::general_mat_mul as gemm;
 
 /// The book's `TimeGRU(Wx, Wh, b, stateful)`: a [`Gru`](super::Gru) step
 /// for each of the `T` steps, `h` carried from step to step and, when
@@ -132,7 +131,13 @@ impl<F: Float> TimeLayer<F> for TimeGru<F> {
             for mut row in all.rows_mut() {
                 row.assign(&self.w.b);
             }
-            gemm(F::one(), &self.xs, &self.w.wx, F::one(), &mut all);
+            crate::parallel::gemm(
+                F::one(),
+                &self.xs.view(),
+                &self.w.wx.view(),
+                F::one(),
+                &mut all,
+            );
         }
         for step in 0..t {
             let mut h_prev = self.h_prevs.slice_mut(s![.., step, ..]);

@@ -1,6 +1,5 @@
 //! `TimeLSTM`: the LSTM over `T` steps (`common/time_layers.py`).
 
-use ndarray::linalg::general_mat_mul as gemm;
 use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 
 use crate::layer::reshape_buffer;
@@ -159,7 +158,13 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
             for mut row in all.rows_mut() {
                 row.assign(&self.w.b);
             }
-            gemm(F::one(), &self.xs, &self.w.wx, F::one(), &mut all);
+            crate::parallel::gemm(
+                F::one(),
+                &self.xs.view(),
+                &self.w.wx.view(),
+                F::one(),
+                &mut all,
+            );
         }
         for step in 0..t {
             {
@@ -176,10 +181,10 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
                 }
             }
             let mut a = self.gates.slice_mut(s![.., step, ..]);
-            gemm(
+            crate::parallel::gemm(
                 F::one(),
                 &self.h_prevs.slice(s![.., step, ..]),
-                &self.w.wh,
+                &self.w.wh.view(),
                 F::one(),
                 &mut a,
             );
@@ -221,12 +226,12 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
                 self.dc_prev.view_mut(),
             );
             std::mem::swap(&mut self.dc, &mut self.dc_prev);
-            gemm(
+            crate::parallel::gemm(
                 F::one(),
                 &self.das.slice(s![.., step, ..]),
                 &self.w.wh.t(),
                 F::zero(),
-                &mut self.dh,
+                &mut self.dh.view_mut(),
             );
         }
         self.w

@@ -131,7 +131,13 @@ impl<F: Float> TimeLayer<F> for TimeRnn<F> {
             for mut row in all.rows_mut() {
                 row.assign(&self.w.b);
             }
-            gemm(F::one(), &self.xs, &self.w.wx, F::one(), &mut all);
+            crate::parallel::gemm(
+                F::one(),
+                &self.xs.view(),
+                &self.w.wx.view(),
+                F::one(),
+                &mut all,
+            );
         }
         for step in 0..t {
             let mut prev = self.h_prevs.slice_mut(s![.., step, ..]);

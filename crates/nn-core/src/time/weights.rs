@@ -1,10 +1,10 @@
 //! The weights every recurrent layer has: `Wx`, `Wh`, `b` and their gradients.
 
-use ndarray::linalg::general_mat_mul as gemm;
 use ndarray::{Array1, Array2, Array3, ArrayView3, Axis};
 
 use crate::layer::reshape_buffer;
 use crate::layers::affine::column_sums;
+use crate::parallel;
 use crate::time::time_rnn::{rows, rows_mut};
 
 use crate::{Error, Float, Param, Result};
@@ -80,12 +80,12 @@ impl<F: Float> RecurrentWeights<F> {
         xs: &Array2<F>,
         dxs: &mut Array3<F>,
     ) {
-        gemm(
+        parallel::gemm(
             F::one(),
             &rows(h_prevs).t(),
             &rows(da),
             F::zero(),
-            &mut self.dwh,
+            &mut self.dwh.view_mut(),
         );
         self.input_products(da, xs, dxs);
     }
@@ -99,9 +99,9 @@ impl<F: Float> RecurrentWeights<F> {
             *dxs = Array3::zeros((n, t, self.inputs()));
         }
         let da = rows(da);
-        gemm(F::one(), &xs.t(), &da, F::zero(), &mut self.dwx);
+        parallel::gemm(F::one(), &xs.t(), &da, F::zero(), &mut self.dwx.view_mut());
         column_sums(&da, &mut self.db);
-        gemm(F::one(), &da, &self.wx.t(), F::zero(), &mut rows_mut(dxs));
+        parallel::gemm(F::one(), &da, &self.wx.t(), F::zero(), &mut rows_mut(dxs));
     }
 
     /// `Wx`, `Wh`, `b`, the book's order.
