@@ -232,6 +232,9 @@ enum Command {
         /// Threads for the matrix products [default: every core].
         #[arg(long)]
         threads: Option<usize>,
+        /// Evaluate on the first N words of the test set only.
+        #[arg(long)]
+        corpus_words: Option<usize>,
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
@@ -391,17 +394,15 @@ fn report(outcome: &run::Outcome, quiet: bool) {
     }
 }
 
-/// BLAS threads: as given, or every core. With more than one, OpenBLAS's
-/// idle threads are told to sleep rather than spin (a restart, before any
-/// work), so that the work between products has the cores.
-fn set_threads(threads: Option<usize>) {
+/// Chapter 6's threads: as given, or every core, for the softmax and the
+/// large products split by `nn_core::parallel`; OpenBLAS itself on one (its
+/// idle workers would spin on the cores the work between products needs).
+fn set_split_threads(threads: Option<usize>) {
     let threads = threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    if threads > 1 {
-        nn_core::blas::ensure_short_thread_timeout();
-    }
     nn_core::blas::set_threads(threads);
+    nn_core::blas::set_openblas_threads(1);
 }
 
 /// `info`: what runs the matrix products, on what.
@@ -611,7 +612,7 @@ fn main() -> ExitCode {
             resume,
             quiet,
         }) => {
-            set_threads(threads);
+            set_split_threads(threads);
             let base = if better {
                 nn_examples::ch06::RnnlmConfig::better()
             } else {
@@ -650,13 +651,21 @@ fn main() -> ExitCode {
             out,
             data,
             threads,
+            corpus_words,
             quiet,
         }) => {
-            set_threads(threads);
+            set_split_threads(threads);
             let path =
                 params.unwrap_or_else(|| nn_examples::ch06::RnnlmConfig::params_file(&out, better));
             let source = nn_text::ptb::Source::from_args(data.as_deref());
-            nn_examples::ch06::rnnlm_eval(&path, &source, quiet, &mut std::io::stdout()).map(|_| ())
+            nn_examples::ch06::rnnlm_eval(
+                &path,
+                &source,
+                corpus_words,
+                quiet,
+                &mut std::io::stdout(),
+            )
+            .map(|_| ())
         }
         Some(Command::RnnlmGenerate {
             params,

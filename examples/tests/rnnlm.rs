@@ -105,11 +105,11 @@ fn rnnlm_runs_resume_exactly_and_their_parameters_evaluate_and_generate() {
     for (better, name) in [(false, "Rnnlm"), (true, "BetterRnnlm")] {
         let flags: &[&str] = if better { &["--better"] } else { &[] };
         let (straight, split) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let whole = rnnlm(straight.path(), &[flags, &["--epochs", "3"]].concat());
-        let first = rnnlm(split.path(), &[flags, &["--epochs", "2"]].concat());
+        let whole = rnnlm(straight.path(), &[flags, &["--epochs", "2"]].concat());
+        let first = rnnlm(split.path(), &[flags, &["--epochs", "1"]].concat());
         let rest = rnnlm(
             split.path(),
-            &[flags, &["--epochs", "3", "--resume"]].concat(),
+            &[flags, &["--epochs", "2", "--resume"]].concat(),
         );
         let whole = without_time(&whole);
         let (first, rest) = (without_time(&first), without_time(&rest));
@@ -121,15 +121,20 @@ fn rnnlm_runs_resume_exactly_and_their_parameters_evaluate_and_generate() {
                 .cloned()
                 .collect()
         };
-        assert_eq!(training(&whole).len(), 18, "{name}: {whole:#?}");
+        assert_eq!(training(&whole).len(), 12, "{name}: {whole:#?}");
         assert_eq!(
             training(&whole),
             [training(&first), training(&rest)].concat(),
             "{name}"
         );
-        assert_eq!(
-            whole[0], "| epoch 1 |  iter 1 / 59 | perplexity 10000.00",
-            "{name}"
+        // Near-uniform at first: the perplexity of 10,000 equally likely words.
+        let first_ppl: f64 = whole[0]
+            .strip_prefix("| epoch 1 |  iter 1 / 59 | perplexity ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: {}", whole[0]));
+        assert!(
+            (9900.0..10100.0).contains(&first_ppl),
+            "{name}: {first_ppl}"
         );
         let test_line = whole.last().unwrap();
         assert!(
@@ -145,7 +150,7 @@ fn rnnlm_runs_resume_exactly_and_their_parameters_evaluate_and_generate() {
                     .cloned()
                     .collect()
             };
-            assert_eq!(valid(&whole).len(), 3);
+            assert_eq!(valid(&whole).len(), 2);
             assert_eq!(valid(&whole), [valid(&first), valid(&rest)].concat());
         }
         let params = format!("{name}.npz");
@@ -161,7 +166,7 @@ fn rnnlm_runs_resume_exactly_and_their_parameters_evaluate_and_generate() {
             nn_examples()
                 .arg("rnnlm-eval")
                 .args(flags)
-                .args(["--threads", "1", "--out"])
+                .args(["--threads", "1", "--corpus-words", "1200", "--out"])
                 .arg(out),
         );
         let ppl: f64 = eval.lines().last().unwrap()["test perplexity:  ".len()..]

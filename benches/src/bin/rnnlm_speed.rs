@@ -3,9 +3,9 @@
 //! (`DLFS2_DATA`), and the time the same iteration's matrix products take
 //! alone (so the share of the iteration spent in gemm).
 //!
-//! `rnnlm_speed [--better] [--iters N] [--threads T] [--serial-between]
-//! [--spinning-blas]` prints one JSON line (the last two flags leave the
-//! softmax on one thread and OpenBLAS's idle threads spinning, as before).
+//! `rnnlm_speed [--better] [--iters N] [--threads T] [--blas-threads]` prints
+//! one JSON line; `--blas-threads` leaves OpenBLAS on `T` threads too (what a
+//! library user gets from `blas::set_threads` alone).
 
 use std::time::Instant;
 
@@ -73,14 +73,10 @@ fn main() -> nn_core::Result<()> {
     let better = args.iter().any(|a| a == "--better");
     let iters: usize = flag("--iters").and_then(|s| s.parse().ok()).unwrap_or(30);
     let threads: usize = flag("--threads").and_then(|s| s.parse().ok()).unwrap_or(1);
-    if threads > 1 && !args.iter().any(|a| a == "--spinning-blas") {
-        // As the commands do (nn-examples' set_threads).
-        nn_core::blas::ensure_short_thread_timeout();
-    }
     nn_core::blas::set_threads(threads);
-    if args.iter().any(|a| a == "--serial-between") {
-        // BLAS's threads only; the softmax and its gradient on one.
-        nn_core::parallel::set_threads(1);
+    if !args.iter().any(|a| a == "--blas-threads") {
+        // As the commands do: OpenBLAS on one thread, large products split.
+        nn_core::blas::set_openblas_threads(1);
     }
     let corpus = ptb::load_data(Split::Train, &Source::from_args(None))?;
     let v = corpus.vocab.len();

@@ -4,7 +4,15 @@
 //! softmax of chapter 6's 700 × 10,000 scores and its gradient) would run on
 //! one core and cap the speed-up of a second thread. [`set_threads`] (which
 //! [`blas::set_threads`](crate::blas::set_threads) calls) sets how many
-//! threads that work may use.
+//! threads that work may use, and how many blocks [`gemm`] splits a large
+//! product of the layers into.
+//!
+//! Chapter 6's commands run OpenBLAS on one thread
+//! ([`blas::set_openblas_threads`](crate::blas::set_openblas_threads)) and
+//! split with these threads: OpenBLAS's idle workers otherwise spin for about
+//! 0.1 s after each product, on the core the work between products needs,
+//! and its threading of the recurrent step's small products costs more than
+//! it gains.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -57,7 +65,12 @@ pub(crate) fn gemm<F: Float>(
     let by_columns = n >= m;
     let len = if by_columns { n } else { m };
     let per = len.div_ceil(threads);
-    crate::blas::set_openblas_threads(1);
+    // Each block on one BLAS thread (OpenBLAS's pool would otherwise take
+    // the other cores too, or serialise the blocks).
+    let blas_threads = crate::blas::openblas_threads();
+    if blas_threads > 1 {
+        crate::blas::set_openblas_threads(1);
+    }
     std::thread::scope(|scope| {
         let mut rest = c.view_mut();
         let mut start = 0;
@@ -80,7 +93,9 @@ pub(crate) fn gemm<F: Float>(
             }
         }
     });
-    crate::blas::set_openblas_threads(threads);
+    if blas_threads > 1 {
+        crate::blas::set_openblas_threads(blas_threads);
+    }
 }
 
 /// Runs `work(first_row, block)` over consecutive blocks of `rows`' rows,

@@ -139,8 +139,23 @@ pub fn set_threads(threads: usize) {
     set_openblas_threads(threads);
 }
 
-/// Sets OpenBLAS's own thread count only (`0` is taken as 1).
-pub(crate) fn set_openblas_threads(threads: usize) {
+/// OpenBLAS's own thread count (1 without the `blas` feature).
+pub(crate) fn openblas_threads() -> usize {
+    #[cfg(feature = "blas")]
+    {
+        // SAFETY: a plain getter of OpenBLAS's thread count.
+        let n = unsafe { ffi::openblas_get_num_threads() };
+        usize::try_from(n).unwrap_or(1).max(1)
+    }
+    #[cfg(not(feature = "blas"))]
+    1
+}
+
+/// Sets OpenBLAS's own thread count only (`0` is taken as 1): with
+/// [`crate::parallel::set_threads`], a program can leave every product to
+/// one BLAS thread and split only the large ones between its own threads,
+/// which is what chapter 6's commands do (see [`crate::parallel::gemm`]).
+pub fn set_openblas_threads(threads: usize) {
     #[cfg(feature = "blas")]
     {
         let n = std::ffi::c_int::try_from(threads.max(1)).unwrap_or(std::ffi::c_int::MAX);
@@ -217,34 +232,6 @@ pub fn warn_if_unfit() {
             eprintln!("{warning}");
         }
     });
-}
-
-/// Makes OpenBLAS's idle threads sleep at once instead of spinning: with
-/// more than one thread, OpenBLAS's workers spin for 2²⁸ cycles (about 0.1
-/// s) after each product, and the work between products (chapter 6's
-/// softmax over 700 × 10,000 scores, split over the same cores by
-/// [`crate::parallel`]) then runs beside a spinning thread. OpenBLAS reads
-/// `OPENBLAS_THREAD_TIMEOUT` only when it loads, so when the variable is
-/// unset the program is started again in place (Unix `exec`) with it set to
-/// 4, OpenBLAS's minimum; the user's own value is kept. Call it before any
-/// work, as [`ensure_fitting_kernels`]: a restart repeats what ran before.
-///
-/// Measured on a 2-core machine, one `Rnnlm` training iteration at 2
-/// threads: 68 ms with the default, 59 ms with the short timeout (90 ms at
-/// 1 thread).
-pub fn ensure_short_thread_timeout() {
-    const VAR: &str = "OPENBLAS_THREAD_TIMEOUT";
-    #[cfg(all(unix, feature = "blas"))]
-    if std::env::var_os(VAR).is_none() {
-        use std::os::unix::process::CommandExt;
-        if let Ok(exe) = std::env::current_exe() {
-            let error = std::process::Command::new(exe)
-                .args(std::env::args_os().skip(1))
-                .env(VAR, "4")
-                .exec();
-            eprintln!("note: the restart with {VAR}=4 failed ({error})");
-        }
-    }
 }
 
 /// Makes this program run with kernels that fit the CPU: when OpenBLAS runs
