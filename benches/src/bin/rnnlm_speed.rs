@@ -10,7 +10,6 @@
 use std::time::Instant;
 
 use ndarray::Array2;
-use ndarray::linalg::general_mat_mul as gemm;
 use nn_optim::{OptimizerKind, clip_grads};
 use nn_text::ptb::{self, Source, Split};
 use nn_text::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
@@ -46,19 +45,26 @@ fn gemm_seconds(v: usize, h: usize, layers: usize, n: usize, t: usize, iters: us
     let (mut out, mut dw, mut dx) = (m(n * t, v), m(h, v), m(n * t, h));
     let (wx, mut a, hs, mut a_step) = (m(h, 4 * h), m(n * t, 4 * h), m(n, h), m(n, 4 * h));
     let (mut dwx, mut dh) = (m(h, 4 * h), m(n, h));
+    // The layers' own route: parallel::gemm splits the large ones.
+    let gemm = |a: ndarray::ArrayView2<'_, f32>,
+                b: ndarray::ArrayView2<'_, f32>,
+                beta: f32,
+                c: &mut Array2<f32>| {
+        nn_core::parallel::gemm(1.0, &a, &b, beta, &mut c.view_mut());
+    };
     timed(iters, || {
-        gemm(1.0, &x, &w, 1.0, &mut out);
-        gemm(1.0, &x.t(), &scores, 0.0, &mut dw);
-        gemm(1.0, &scores, &w.t(), 0.0, &mut dx);
+        gemm(x.view(), w.view(), 1.0, &mut out);
+        gemm(x.t(), scores.view(), 0.0, &mut dw);
+        gemm(scores.view(), w.t(), 0.0, &mut dx);
         for _ in 0..layers {
-            gemm(1.0, &x, &wx, 1.0, &mut a);
+            gemm(x.view(), wx.view(), 1.0, &mut a);
             for _ in 0..t {
-                gemm(1.0, &hs, &wx, 1.0, &mut a_step);
-                gemm(1.0, &a_step, &wx.t(), 0.0, &mut dh);
+                gemm(hs.view(), wx.view(), 1.0, &mut a_step);
+                gemm(a_step.view(), wx.t(), 0.0, &mut dh);
             }
-            gemm(1.0, &x.t(), &a, 0.0, &mut dwx);
-            gemm(1.0, &x.t(), &a, 0.0, &mut dwx);
-            gemm(1.0, &a, &wx.t(), 0.0, &mut dx);
+            gemm(x.t(), a.view(), 0.0, &mut dwx);
+            gemm(x.t(), a.view(), 0.0, &mut dwx);
+            gemm(a.view(), wx.t(), 0.0, &mut dx);
         }
     })
 }

@@ -48,7 +48,7 @@ const MIN_SPLIT_PRODUCT: usize = 1 << 24;
 /// single-threaded BLAS product on its own core. OpenBLAS's own threading of
 /// these shapes gained 1.4× from a second core on the 2-core machine this
 /// was measured on; independent halves gain 1.6× (`docs/benchmarks.md`).
-pub(crate) fn gemm<F: Float>(
+pub fn gemm<F: Float>(
     alpha: F,
     a: &ArrayView2<'_, F>,
     b: &ArrayView2<'_, F>,

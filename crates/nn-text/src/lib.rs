@@ -24,6 +24,11 @@
 //! ([`word2vec::fast`]), and float16 evaluation as the book's `eval.py`
 //! computes it ([`most_similar_f16`], [`analogy_f16`]).
 //!
+//! Chapters 5 and 6 ([`rnnlm`]): the book's `SimpleRnnlm`, `Rnnlm` and
+//! `BetterRnnlm` (weight tying through a shared weight, dropout masks from
+//! numpy's generator), its `RnnlmTrainer` with checkpoints that resume a run
+//! exactly, `eval_perplexity`, and chapter 7's text generation.
+//!
 //! The SVDs need LAPACK, which the default feature `blas` takes from the
 //! system's OpenBLAS; without it the rest of the crate builds in pure Rust.
 //!
