@@ -217,18 +217,8 @@ enum Command {
     },
     /// Chapter 6, eval.py: the test perplexity of saved parameters (Rnnlm or BetterRnnlm, told by their names).
     RnnlmEval {
-        /// The parameters [default: Rnnlm.npz (BetterRnnlm.npz with --better) in --out].
-        #[arg(long)]
-        params: Option<PathBuf>,
-        /// Read BetterRnnlm.npz from --out.
-        #[arg(long)]
-        better: bool,
-        /// Directory of the saved parameters.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// Directory with PTB's files [env: DLFS2_DATA; default: download into the cache].
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        saved: SavedRnnlm,
         /// Threads for the matrix products [default: every core].
         #[arg(long)]
         threads: Option<usize>,
@@ -241,18 +231,8 @@ enum Command {
     },
     /// Chapter 7, generate_text.py (generate_better_text.py for a BetterRnnlm): 100 words sampled from saved parameters, starting at "you", skipping N, <unk> and $.
     RnnlmGenerate {
-        /// The parameters [default: Rnnlm.npz (BetterRnnlm.npz with --better) in --out].
-        #[arg(long)]
-        params: Option<PathBuf>,
-        /// Read BetterRnnlm.npz from --out.
-        #[arg(long)]
-        better: bool,
-        /// Directory of the saved parameters.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// Directory with PTB's files [env: DLFS2_DATA; default: download into the cache].
-        #[arg(long)]
-        data: Option<PathBuf>,
+        #[command(flatten)]
+        saved: SavedRnnlm,
         /// The first word (or words: all but the last are read before sampling).
         #[arg(long, default_value = "you")]
         start: String,
@@ -287,6 +267,33 @@ enum Command {
         #[arg(long)]
         grid_step: Option<f64>,
     },
+}
+
+/// Where `rnnlm-eval` and `rnnlm-generate` find a saved language model.
+#[derive(Args)]
+struct SavedRnnlm {
+    /// The parameters [default: Rnnlm.npz (BetterRnnlm.npz with --better) in --out].
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// Read BetterRnnlm.npz from --out.
+    #[arg(long)]
+    better: bool,
+    /// Directory of the saved parameters.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Directory with PTB's files [env: DLFS2_DATA; default: download into the cache].
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+impl SavedRnnlm {
+    /// The parameter file and PTB's place.
+    fn resolve(self) -> (PathBuf, nn_text::ptb::Source) {
+        let path = self
+            .params
+            .unwrap_or_else(|| nn_examples::ch06::RnnlmConfig::params_file(&self.out, self.better));
+        (path, nn_text::ptb::Source::from_args(self.data.as_deref()))
+    }
 }
 
 /// `word2vec --model`.
@@ -646,18 +653,13 @@ fn main() -> ExitCode {
             })
         }
         Some(Command::RnnlmEval {
-            params,
-            better,
-            out,
-            data,
+            saved,
             threads,
             corpus_words,
             quiet,
         }) => {
             set_split_threads(threads);
-            let path =
-                params.unwrap_or_else(|| nn_examples::ch06::RnnlmConfig::params_file(&out, better));
-            let source = nn_text::ptb::Source::from_args(data.as_deref());
+            let (path, source) = saved.resolve();
             nn_examples::ch06::rnnlm_eval(
                 &path,
                 &source,
@@ -667,17 +669,8 @@ fn main() -> ExitCode {
             )
             .map(|_| ())
         }
-        Some(Command::RnnlmGenerate {
-            params,
-            better,
-            out,
-            data,
-            start,
-            seed,
-        }) => {
-            let path =
-                params.unwrap_or_else(|| nn_examples::ch06::RnnlmConfig::params_file(&out, better));
-            let source = nn_text::ptb::Source::from_args(data.as_deref());
+        Some(Command::RnnlmGenerate { saved, start, seed }) => {
+            let (path, source) = saved.resolve();
             nn_examples::ch06::rnnlm_generate(&path, &source, &start, seed, &mut std::io::stdout())
                 .map(|_| ())
         }

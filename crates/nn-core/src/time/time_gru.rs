@@ -6,8 +6,8 @@ use crate::layer::reshape_buffer;
 use crate::time::TimeLayer;
 use crate::time::gru::{hidden_products, step_backward, step_forward};
 use crate::time::time_rnn::{rows, rows_mut};
-use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::time::weights::{RecurrentWeights, assign_state, check_dout, check_sequence, copy_rows};
+use crate::{Float, Param, Parameters, Result};
 
 /// The book's `TimeGRU(Wx, Wh, b, stateful)`: a [`Gru`](super::Gru) step
 /// for each of the `T` steps, `h` carried from step to step and, when
@@ -86,15 +86,7 @@ impl<F: Float> TimeGru<F> {
     /// # Errors
     /// `h` not `(N, H)`.
     pub fn set_state(&mut self, h: ArrayView2<'_, F>) -> Result<()> {
-        let hidden = self.w.hidden();
-        if h.ncols() != hidden || h.nrows() == 0 {
-            return Err(Error::shape(
-                "TimeGRU.set_state",
-                format!("h must be (N, {hidden}) with N ≥ 1, got {:?}", h.shape()),
-            ));
-        }
-        reshape_buffer(&mut self.h, h.nrows(), hidden);
-        self.h.assign(&h);
+        assign_state("TimeGRU.set_state", h, self.w.hidden(), &mut self.h)?;
         self.has_state = true;
         Ok(())
     }

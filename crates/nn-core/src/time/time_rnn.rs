@@ -6,8 +6,8 @@ use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 use crate::layer::reshape_buffer;
 use crate::time::TimeLayer;
 use crate::time::rnn::{step_forward, tanh_backward};
-use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::time::weights::{RecurrentWeights, assign_state, check_dout, check_sequence, copy_rows};
+use crate::{Float, Param, Parameters, Result};
 
 /// The book's `TimeRNN(Wx, Wh, b, stateful)`: an [`Rnn`](super::Rnn) step
 /// for each of the `T` steps of `(N, T, D)` batches, `h` carried from step to
@@ -86,15 +86,7 @@ impl<F: Float> TimeRnn<F> {
     /// # Errors
     /// `h` without `H` columns, or empty.
     pub fn set_state(&mut self, h: ArrayView2<'_, F>) -> Result<()> {
-        let hidden = self.w.wh.nrows();
-        if h.ncols() != hidden || h.nrows() == 0 {
-            return Err(Error::shape(
-                "TimeRNN.set_state",
-                format!("h must be (N, {hidden}) with N ≥ 1, got {:?}", h.shape()),
-            ));
-        }
-        reshape_buffer(&mut self.h, h.nrows(), hidden);
-        self.h.assign(&h);
+        assign_state("TimeRNN.set_state", h, self.w.hidden(), &mut self.h)?;
         self.has_state = true;
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The weights every recurrent layer has: `Wx`, `Wh`, `b` and their gradients.
 
-use ndarray::{Array1, Array2, Array3, ArrayView3, Axis};
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis};
 
 use crate::layer::reshape_buffer;
 use crate::layers::affine::column_sums;
@@ -122,6 +122,25 @@ impl<F: Float> RecurrentWeights<F> {
             grad: self.db.view_mut().into_dyn(),
         })
     }
+}
+
+/// Copies a state `h` set by the caller into `buf`, after checking that it
+/// is `(N, hidden)` with `N ≥ 1`; `op` names the layer in errors.
+pub(crate) fn assign_state<F: Float>(
+    op: &'static str,
+    h: ArrayView2<'_, F>,
+    hidden: usize,
+    buf: &mut Array2<F>,
+) -> Result<()> {
+    if h.ncols() != hidden || h.nrows() == 0 {
+        return Err(Error::shape(
+            op,
+            format!("h must be (N, {hidden}) with N ≥ 1, got {:?}", h.shape()),
+        ));
+    }
+    reshape_buffer(buf, h.nrows(), hidden);
+    buf.assign(&h);
+    Ok(())
 }
 
 /// The checks a time layer's forward starts with: `xs` is `(N, T, D)` with

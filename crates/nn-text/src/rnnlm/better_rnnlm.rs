@@ -41,13 +41,46 @@ use super::{LanguageModel, check_state_count, scaled_randn};
 #[derive(Debug)]
 pub struct BetterRnnlm<F: Float> {
     embed_w: Shared<F>,
+    layers: Layers<F>,
+    loss: TimeSoftmaxWithLoss<F>,
+}
+
+/// Everything between the word ids and the scores (the book's `predict`),
+/// apart from the loss, so that `forward` can hand the loss the scores this
+/// borrows.
+#[derive(Debug)]
+struct Layers<F: Float> {
     embed: TimeEmbedding<F>,
     drops: [TimeDropout<F>; 3],
     lstm1: TimeLstm<F>,
     lstm2: TimeLstm<F>,
     affine: TimeAffine<F>,
-    loss: TimeSoftmaxWithLoss<F>,
     rng: NumpyRandom,
+}
+
+impl<F: Float> Layers<F> {
+    fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
+        let [d1, d2, d3] = &mut self.drops;
+        let rng = &mut self.rng;
+        let x = self.embed.forward(xs)?;
+        let x = d1.forward(x, rng)?;
+        let x = self.lstm1.forward(x)?;
+        let x = d2.forward(x, rng)?;
+        let x = self.lstm2.forward(x)?;
+        let x = d3.forward(x, rng)?;
+        self.affine.forward(x)
+    }
+
+    fn backward(&mut self, dscores: ArrayView3<'_, F>) -> Result<()> {
+        let [d1, d2, d3] = &mut self.drops;
+        let dout = self.affine.backward(dscores)?;
+        let dout = d3.backward(dout)?;
+        let dout = self.lstm2.backward(dout)?;
+        let dout = d2.backward(dout)?;
+        let dout = self.lstm1.backward(dout)?;
+        let dout = d1.backward(dout)?;
+        self.embed.backward(dout)
+    }
 }
 
 impl<F: Float> BetterRnnlm<F> {
@@ -86,14 +119,16 @@ impl<F: Float> BetterRnnlm<F> {
         let wh2 = scaled_randn(h, 4 * h, rh, &mut rng);
         let drop = || TimeDropout::new(dropout_ratio);
         Ok(Self {
-            embed: TimeEmbedding::shared(&embed_w),
-            drops: [drop()?, drop()?, drop()?],
-            lstm1: TimeLstm::new(wx1, wh1, Array1::zeros(4 * h), true)?,
-            lstm2: TimeLstm::new(wx2, wh2, Array1::zeros(4 * h), true)?,
-            affine: TimeAffine::shared(&embed_w, Orientation::Transposed, Array1::zeros(v))?,
+            layers: Layers {
+                embed: TimeEmbedding::shared(&embed_w),
+                drops: [drop()?, drop()?, drop()?],
+                lstm1: TimeLstm::new(wx1, wh1, Array1::zeros(4 * h), true)?,
+                lstm2: TimeLstm::new(wx2, wh2, Array1::zeros(4 * h), true)?,
+                affine: TimeAffine::shared(&embed_w, Orientation::Transposed, Array1::zeros(v))?,
+                rng,
+            },
             loss: TimeSoftmaxWithLoss::new(),
             embed_w,
-            rng,
         })
     }
 
@@ -104,23 +139,23 @@ impl<F: Float> BetterRnnlm<F> {
 
     /// The two LSTM layers (their carried states: the book's `get_state`).
     pub fn lstms(&self) -> [&TimeLstm<F>; 2] {
-        [&self.lstm1, &self.lstm2]
+        [&self.layers.lstm1, &self.layers.lstm2]
     }
 
     /// The two LSTM layers, mutably (the book's `set_state`).
     pub fn lstms_mut(&mut self) -> [&mut TimeLstm<F>; 2] {
-        [&mut self.lstm1, &mut self.lstm2]
+        [&mut self.layers.lstm1, &mut self.layers.lstm2]
     }
 
     /// The generator the dropout masks are drawn from (to save it with a
     /// checkpoint).
     pub fn rng(&self) -> &NumpyRandom {
-        &self.rng
+        &self.layers.rng
     }
 
     /// Replaces the dropout generator (to resume from a checkpoint).
     pub fn set_rng(&mut self, rng: NumpyRandom) {
-        self.rng = rng;
+        self.layers.rng = rng;
     }
 }
 
@@ -141,55 +176,35 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
     }
 
     fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        let [d1, d2, d3] = &mut self.drops;
-        let rng = &mut self.rng;
-        let x = self.embed.forward(xs)?;
-        let x = d1.forward(x, rng)?;
-        let x = self.lstm1.forward(x)?;
-        let x = d2.forward(x, rng)?;
-        let x = self.lstm2.forward(x)?;
-        let x = d3.forward(x, rng)?;
-        self.affine.forward(x)
+        self.layers.predict(xs)
     }
 
     fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
-        let [d1, d2, d3] = &mut self.drops;
-        let rng = &mut self.rng;
-        let x = self.embed.forward(xs)?;
-        let x = d1.forward(x, rng)?;
-        let x = self.lstm1.forward(x)?;
-        let x = d2.forward(x, rng)?;
-        let x = self.lstm2.forward(x)?;
-        let x = d3.forward(x, rng)?;
-        let scores = self.affine.forward(x)?;
+        let scores = self.layers.predict(xs)?;
         self.loss.forward(scores, ts)
     }
 
     fn backward(&mut self) -> Result<()> {
-        let [d1, d2, d3] = &mut self.drops;
-        let dout = self.loss.backward(F::one())?;
-        let dout = self.affine.backward(dout)?;
-        let dout = d3.backward(dout)?;
-        let dout = self.lstm2.backward(dout)?;
-        let dout = d2.backward(dout)?;
-        let dout = self.lstm1.backward(dout)?;
-        let dout = d1.backward(dout)?;
-        self.embed.backward(dout)
+        let dscores = self.loss.backward(F::one())?;
+        self.layers.backward(dscores)
     }
 
     fn reset_state(&mut self) {
-        self.lstm1.reset_state();
-        self.lstm2.reset_state();
+        self.layers.lstm1.reset_state();
+        self.layers.lstm2.reset_state();
     }
 
     fn set_training(&mut self, training: bool) {
-        for d in &mut self.drops {
+        for d in &mut self.layers.drops {
             d.set_training(training);
         }
     }
 
     fn carried_state(&self) -> Vec<Array2<F>> {
-        let (s1, s2) = (lstm_state(&self.lstm1), lstm_state(&self.lstm2));
+        let (s1, s2) = (
+            lstm_state(&self.layers.lstm1),
+            lstm_state(&self.layers.lstm2),
+        );
         if s1.is_empty() || s2.is_empty() {
             return Vec::new();
         }
@@ -199,16 +214,16 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
     fn set_carried_state(&mut self, state: &[Array2<F>]) -> Result<()> {
         check_state_count("BetterRnnlm.set_carried_state", state, 4)?;
         let (s1, s2) = state.split_at(state.len() / 2);
-        set_lstm_state(&mut self.lstm1, s1)?;
-        set_lstm_state(&mut self.lstm2, s2)
+        set_lstm_state(&mut self.layers.lstm1, s1)?;
+        set_lstm_state(&mut self.layers.lstm2, s2)
     }
 
     fn dropout_generator(&self) -> Option<NumpyState> {
-        Some(self.rng.state())
+        Some(self.layers.rng.state())
     }
 
     fn set_dropout_generator(&mut self, state: &NumpyState) -> Result<()> {
-        self.rng = NumpyRandom::from_state(state)?;
+        self.layers.rng = NumpyRandom::from_state(state)?;
         Ok(())
     }
 }
@@ -216,8 +231,8 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
 impl<F: Float> Parameters<F> for BetterRnnlm<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         self.embed_w.visit(f)?;
-        self.lstm1.visit_params(f)?;
-        self.lstm2.visit_params(f)?;
-        self.affine.visit_params(f)
+        self.layers.lstm1.visit_params(f)?;
+        self.layers.lstm2.visit_params(f)?;
+        self.layers.affine.visit_params(f)
     }
 }

@@ -32,6 +32,7 @@ mod perplexity;
 #[allow(clippy::module_inception)]
 mod rnnlm;
 mod simple_rnnlm;
+mod stack;
 mod trainer;
 
 pub use better_rnnlm::BetterRnnlm;

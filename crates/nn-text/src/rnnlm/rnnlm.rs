@@ -4,6 +4,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
+use super::stack::Stack;
 use super::{LanguageModel, check_state_count, scaled_randn};
 
 /// The book's `Rnnlm(vocab_size, wordvec_size, hidden_size)`:
@@ -23,9 +24,7 @@ use super::{LanguageModel, check_state_count, scaled_randn};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Rnnlm<F: Float> {
-    embed: TimeEmbedding<F>,
-    lstm: TimeLstm<F>,
-    affine: TimeAffine<F>,
+    stack: Stack<F, TimeLstm<F>>,
     loss: TimeSoftmaxWithLoss<F>,
 }
 
@@ -49,21 +48,23 @@ impl<F: Float> Rnnlm<F> {
         let lstm_wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
         let affine_w = scaled_randn(h, v, (h as f64).sqrt(), rng);
         Ok(Self {
-            embed: TimeEmbedding::new(embed_w)?,
-            lstm: TimeLstm::new(lstm_wx, lstm_wh, Array1::zeros(4 * h), true)?,
-            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            stack: Stack {
+                embed: TimeEmbedding::new(embed_w)?,
+                rnn: TimeLstm::new(lstm_wx, lstm_wh, Array1::zeros(4 * h), true)?,
+                affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            },
             loss: TimeSoftmaxWithLoss::new(),
         })
     }
 
     /// The LSTM layer (its carried state: the book's `get_state`).
     pub fn lstm(&self) -> &TimeLstm<F> {
-        &self.lstm
+        &self.stack.rnn
     }
 
     /// The LSTM layer, mutably (to set its state: the book's `set_state`).
     pub fn lstm_mut(&mut self) -> &mut TimeLstm<F> {
-        &mut self.lstm
+        &mut self.stack.rnn
     }
 }
 
@@ -79,40 +80,34 @@ impl<F: Float> LanguageModel<F> for Rnnlm<F> {
     }
 
     fn vocab_size(&self) -> usize {
-        self.embed.w().nrows()
+        self.stack.vocab_size()
     }
 
     fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        let embedded = self.embed.forward(xs)?;
-        let hs = self.lstm.forward(embedded)?;
-        self.affine.forward(hs)
+        self.stack.predict(xs)
     }
 
     fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
-        let embedded = self.embed.forward(xs)?;
-        let hs = self.lstm.forward(embedded)?;
-        let scores = self.affine.forward(hs)?;
+        let scores = self.stack.predict(xs)?;
         self.loss.forward(scores, ts)
     }
 
     fn backward(&mut self) -> Result<()> {
-        let dout = self.loss.backward(F::one())?;
-        let dout = self.affine.backward(dout)?;
-        let dout = self.lstm.backward(dout)?;
-        self.embed.backward(dout)
+        let dscores = self.loss.backward(F::one())?;
+        self.stack.backward(dscores)
     }
 
     fn reset_state(&mut self) {
-        self.lstm.reset_state();
+        self.stack.rnn.reset_state();
     }
 
     fn carried_state(&self) -> Vec<Array2<F>> {
-        lstm_state(&self.lstm)
+        lstm_state(&self.stack.rnn)
     }
 
     fn set_carried_state(&mut self, state: &[Array2<F>]) -> Result<()> {
         check_state_count("Rnnlm.set_carried_state", state, 2)?;
-        set_lstm_state(&mut self.lstm, state)
+        set_lstm_state(&mut self.stack.rnn, state)
     }
 }
 
@@ -136,8 +131,6 @@ pub(super) fn set_lstm_state<F: Float>(lstm: &mut TimeLstm<F>, state: &[Array2<F
 
 impl<F: Float> Parameters<F> for Rnnlm<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(f)?;
-        self.lstm.visit_params(f)?;
-        self.affine.visit_params(f)
+        self.stack.visit_params(f)
     }
 }

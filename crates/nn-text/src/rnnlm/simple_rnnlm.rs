@@ -4,6 +4,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWithLoss};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
+use super::stack::Stack;
 use super::{LanguageModel, check_state_count, scaled_randn};
 
 /// The book's `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`:
@@ -24,9 +25,7 @@ use super::{LanguageModel, check_state_count, scaled_randn};
 /// ```
 #[derive(Debug, Clone)]
 pub struct SimpleRnnlm<F: Float> {
-    embed: TimeEmbedding<F>,
-    rnn: TimeRnn<F>,
-    affine: TimeAffine<F>,
+    stack: Stack<F, TimeRnn<F>>,
     loss: TimeSoftmaxWithLoss<F>,
 }
 
@@ -50,16 +49,18 @@ impl<F: Float> SimpleRnnlm<F> {
         let rnn_wh = scaled_randn(h, h, (h as f64).sqrt(), rng);
         let affine_w = scaled_randn(h, v, (h as f64).sqrt(), rng);
         Ok(Self {
-            embed: TimeEmbedding::new(embed_w)?,
-            rnn: TimeRnn::new(rnn_wx, rnn_wh, Array1::zeros(h), true)?,
-            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            stack: Stack {
+                embed: TimeEmbedding::new(embed_w)?,
+                rnn: TimeRnn::new(rnn_wx, rnn_wh, Array1::zeros(h), true)?,
+                affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            },
             loss: TimeSoftmaxWithLoss::new(),
         })
     }
 
     /// The word vectors: `embed_W`.
     pub fn embed_w(&self) -> Array2<F> {
-        self.embed.w().to_owned()
+        self.stack.embed.w().to_owned()
     }
 }
 
@@ -75,43 +76,42 @@ impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
     }
 
     fn vocab_size(&self) -> usize {
-        self.embed.w().nrows()
+        self.stack.vocab_size()
     }
 
     fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        let embedded = self.embed.forward(xs)?;
-        let hs = self.rnn.forward(embedded)?;
-        self.affine.forward(hs)
+        self.stack.predict(xs)
     }
 
     fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
-        let embedded = self.embed.forward(xs)?;
-        let hs = self.rnn.forward(embedded)?;
-        let scores = self.affine.forward(hs)?;
+        let scores = self.stack.predict(xs)?;
         self.loss.forward(scores, ts)
     }
 
     fn backward(&mut self) -> Result<()> {
-        let dout = self.loss.backward(F::one())?;
-        let dout = self.affine.backward(dout)?;
-        let dout = self.rnn.backward(dout)?;
-        self.embed.backward(dout)
+        let dscores = self.loss.backward(F::one())?;
+        self.stack.backward(dscores)
     }
 
     fn reset_state(&mut self) {
-        self.rnn.reset_state();
+        self.stack.rnn.reset_state();
     }
 
     fn carried_state(&self) -> Vec<Array2<F>> {
-        self.rnn.state().map(|h| h.to_owned()).into_iter().collect()
+        self.stack
+            .rnn
+            .state()
+            .map(|h| h.to_owned())
+            .into_iter()
+            .collect()
     }
 
     fn set_carried_state(&mut self, state: &[Array2<F>]) -> Result<()> {
         check_state_count("SimpleRnnlm.set_carried_state", state, 1)?;
         match state {
-            [h] => self.rnn.set_state(h.view()),
+            [h] => self.stack.rnn.set_state(h.view()),
             _ => {
-                self.rnn.reset_state();
+                self.stack.rnn.reset_state();
                 Ok(())
             }
         }
@@ -120,8 +120,6 @@ impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
 
 impl<F: Float> Parameters<F> for SimpleRnnlm<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(f)?;
-        self.rnn.visit_params(f)?;
-        self.affine.visit_params(f)
+        self.stack.visit_params(f)
     }
 }

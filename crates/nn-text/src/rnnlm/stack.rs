@@ -1,0 +1,47 @@
+//! The layers `SimpleRnnlm` and `Rnnlm` share: an embedding, one recurrent
+//! time layer, an affine output layer.
+
+use ndarray::{ArrayView2, ArrayView3};
+use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer};
+use nn_core::{Float, Param, Parameters, Result};
+
+/// `TimeEmbedding` → `R` → `TimeAffine`: the book's `predict` of
+/// `SimpleRnnlm` (`R = TimeRNN`) and `Rnnlm` (`R = TimeLSTM`); the loss
+/// layer stays with the model, so that `forward` can hand it the scores this
+/// borrows.
+#[derive(Debug, Clone)]
+pub(crate) struct Stack<F: Float, R> {
+    pub(crate) embed: TimeEmbedding<F>,
+    pub(crate) rnn: R,
+    pub(crate) affine: TimeAffine<F>,
+}
+
+impl<F: Float, R: TimeLayer<F>> Stack<F, R> {
+    /// The scores `(N, T, V)` for word ids `(N, T)`.
+    pub(crate) fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
+        let embedded = self.embed.forward(xs)?;
+        let hs = self.rnn.forward(embedded)?;
+        self.affine.forward(hs)
+    }
+
+    /// Backpropagates `dscores` through the three layers.
+    pub(crate) fn backward(&mut self, dscores: ArrayView3<'_, F>) -> Result<()> {
+        let dout = self.affine.backward(dscores)?;
+        let dout = self.rnn.backward(dout)?;
+        self.embed.backward(dout)
+    }
+
+    /// The vocabulary's size.
+    pub(crate) fn vocab_size(&self) -> usize {
+        self.embed.w().nrows()
+    }
+}
+
+impl<F: Float, R: TimeLayer<F>> Parameters<F> for Stack<F, R> {
+    /// The embedding's, the recurrent layer's, the affine's: the book's order.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.embed.visit_params(f)?;
+        self.rnn.visit_params(f)?;
+        self.affine.visit_params(f)
+    }
+}
