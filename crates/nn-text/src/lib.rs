@@ -29,6 +29,9 @@
 //! numpy's generator), its `RnnlmTrainer` with checkpoints that resume a run
 //! exactly, `eval_perplexity`, and chapter 7's text generation.
 //!
+//! Chapters 7 and 8's data sets ([`sequence`]): the book's addition and
+//! date problems, shipped in the crate, split as the book splits them.
+//!
 //! The SVDs need LAPACK, which the default feature `blas` takes from the
 //! system's OpenBLAS; without it the rest of the crate builds in pure Rust.
 //!
@@ -48,6 +51,7 @@ mod print;
 pub mod ptb;
 pub mod rnnlm;
 mod sampler;
+pub mod sequence;
 mod similarity;
 mod similarity_f16;
 mod sparse;
