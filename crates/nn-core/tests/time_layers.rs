@@ -560,6 +560,11 @@ fn time_bi_lstm_equals_the_books_and_passes_a_gradient_check() {
     let fw = (a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B));
     let bw = (a2(BI_WX2), a2(BI_WH2), a1(BI_B2));
     let mut bi = TimeBiLstm::new(fw, bw, false).unwrap();
+    let e = bi.backward(a3(BI_DHS).view()).unwrap_err();
+    assert!(
+        matches!(e, nn_core::Error::BackwardBeforeForward { .. }),
+        "{e}"
+    );
     close(
         "TimeBiLSTM hs",
         &bi.forward(a3(XS1).view()).unwrap().to_owned(),

@@ -97,10 +97,14 @@ impl<F: Float> TimeLayer<F> for TimeBiLstm<F> {
     }
 
     fn backward(&mut self, dhs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
+        const OP: &str = "TimeBiLSTM.backward";
         let h = self.hidden;
+        if self.out.is_empty() {
+            return Err(Error::BackwardBeforeForward { op: OP });
+        }
         if dhs.dim() != self.out.dim() {
             return Err(Error::shape(
-                "TimeBiLSTM.backward",
+                OP,
                 format!(
                     "dhs must have the shape of the last output (dhs: {:?}, output: {:?})",
                     dhs.shape(),
