@@ -44,7 +44,8 @@
 //! transposed uses included), which chapters 3, 4 and 6 build on; and
 //! chapter 5–6's layers over sequences in [`time`] (`TimeRnn`, `TimeLstm`,
 //! `TimeGru`, `TimeBiLstm`, `TimeEmbedding`, `TimeAffine`, `TimeDropout`,
-//! `TimeSoftmaxWithLoss`, `TimeSigmoidWithLoss`).
+//! `TimeSoftmaxWithLoss`, `TimeSigmoidWithLoss`), and chapter 8's [`attention`]
+//! (`WeightSum`, `AttentionWeight`, `Attention`, `TimeAttention`).
 //!
 //! The default feature `blas` sends matrix products to OpenBLAS; without it
 //! (`--no-default-features`) ndarray's pure-Rust `matrixmultiply` is used.
@@ -55,6 +56,7 @@
 #[cfg(feature = "blas")]
 extern crate blas_src;
 
+pub mod attention;
 pub mod blas;
 mod error;
 mod exp;
