@@ -88,18 +88,20 @@ impl Record {
 }
 
 /// What a [`Trainer`] trains: a loss over a batch of samples, one per row of
-/// `x`, with one label each, and a backward pass that fills the parameters'
-/// gradients.
+/// `x`, each with the same number of labels (one for a classifier), and a
+/// backward pass that fills the parameters' gradients.
 ///
 /// [`Sequential`] is one (rows of features, class labels); chapter 4's CBOW
-/// is another (rows of context word ids, target word ids).
+/// is another (rows of context word ids, target word ids); chapter 7's
+/// seq2seq a third (rows of question character ids, rows of answer ids).
 pub trait Model<F: Float>: Parameters<F> {
     /// The element of a sample's row: `F` for features, `usize` for word ids.
     type Input: Copy + Default;
     /// A sample's label.
     type Label: Copy;
 
-    /// The mean loss of the batch, caching what `backward` needs.
+    /// The mean loss of the batch, caching what `backward` needs. `t` holds
+    /// `t.len() / x.nrows()` labels per sample, sample after sample.
     ///
     /// # Errors
     /// Data the model can't take, or a non-finite loss.
@@ -264,7 +266,8 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
     }
 
     /// Trains for `config.max_epoch` more epochs on `x` (one sample per row)
-    /// with class labels `t`, drawing each epoch's permutation from `shuffle`.
+    /// with class labels `t` (one per sample), drawing each epoch's
+    /// permutation from `shuffle`.
     ///
     /// # Errors
     /// Invalid settings or data (refused before any step), or an error of a
@@ -278,8 +281,34 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
         shuffle: &mut dyn Shuffle,
         progress: &mut dyn Progress,
     ) -> Result<()> {
-        let iterations = check_fit(x, t.len(), config)?;
-        self.model.check_data(x, t)?;
+        let t = ArrayView2::from_shape((t.len(), 1), t)
+            .map_err(|e| Error::invalid("Trainer.fit", e.to_string()))?;
+        self.fit_rows(x, t, config, shuffle, progress)
+    }
+
+    /// [`fit`](Self::fit) with a row of labels per sample (`t` `(N, L)`):
+    /// chapter 7's answers, whose characters are the decoder's inputs and
+    /// targets. The rows of `x` and `t` are shuffled together.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_rows(
+        &mut self,
+        x: ArrayView2<'_, M::Input>,
+        t: ArrayView2<'_, M::Label>,
+        config: &FitConfig,
+        shuffle: &mut dyn Shuffle,
+        progress: &mut dyn Progress,
+    ) -> Result<()> {
+        let iterations = check_fit(x, t.nrows(), config)?;
+        if t.ncols() == 0 {
+            return Err(Error::Empty {
+                op: "Trainer.fit",
+                shape: t.shape().to_vec(),
+            });
+        }
+        let flat: Vec<M::Label> = t.iter().copied().collect();
+        self.model.check_data(x, &flat)?;
         let n = x.nrows();
         if self.state.order.len() != n || self.state.order.iter().any(|&i| i >= n) {
             self.state.order = (0..n).collect();
@@ -293,13 +322,13 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
     fn epochs(
         &mut self,
         x: ArrayView2<'_, M::Input>,
-        t: &[M::Label],
+        t: ArrayView2<'_, M::Label>,
         config: &FitConfig,
         iterations: usize,
         shuffle: &mut dyn Shuffle,
         progress: &mut dyn Progress,
     ) -> Result<()> {
-        let (n, batch) = (x.nrows(), config.batch_size);
+        let (n, batch, width) = (x.nrows(), config.batch_size, t.ncols());
         if self.x.dim() != x.dim() {
             self.x = Array2::default(x.dim());
         }
@@ -317,7 +346,7 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
             self.t.clear();
             for (i, &row) in self.state.order.iter().enumerate() {
                 self.x.row_mut(i).assign(&x.row(row));
-                self.t.push(t[row]);
+                self.t.extend(t.row(row).iter().copied());
             }
 
             for it in 0..iterations {
@@ -327,9 +356,10 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
                     source: Box::new(source),
                 };
                 let rows = it * batch..(it + 1) * batch;
+                let labels = rows.start * width..rows.end * width;
                 let loss = self
                     .model
-                    .forward(self.x.slice(s![rows.clone(), ..]), &self.t[rows])
+                    .forward(self.x.slice(s![rows, ..]), &self.t[labels])
                     .map_err(at)?;
                 self.model.backward().map_err(at)?;
                 if let Some(max_norm) = config.max_grad {
