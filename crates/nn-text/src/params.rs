@@ -1,12 +1,21 @@
-//! A language model's parameters as `.npz` (the book's `save_params` /
-//! `load_params`, which pickle them as float16).
+//! A model's parameters as `.npz` (the book's `BaseModel.save_params` /
+//! `load_params`, which pickle them as float16), for the language models of
+//! chapters 5–6 and the seq2seq models of chapters 7–8.
 
 use std::path::Path;
 
-use nn_core::{Error, Float, Result};
+use nn_core::{Error, Float, Parameters, Result};
 use nn_train::{NpyArray, Npz, float_array, load_params_converting};
 
-use super::LanguageModel;
+/// A model whose parameters have names: what [`save_params`] writes and
+/// [`load_params`] checks.
+pub trait NamedParameters<F: Float>: Parameters<F> {
+    /// The book's class name (`"Rnnlm"`), for messages and file names.
+    fn name(&self) -> &'static str;
+
+    /// The names of the parameters in [`Parameters`] order, as saved.
+    fn param_names(&self) -> &'static [&'static str];
+}
 
 /// How parameters are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,14 +29,14 @@ pub enum Precision {
 }
 
 /// Writes `model`'s parameters to `path` under its
-/// [`param_names`](LanguageModel::param_names), in `precision`,
+/// [`param_names`](NamedParameters::param_names), in `precision`,
 /// atomically (`numpy.load` reads the file).
 ///
 /// # Errors
 /// An I/O error, named with the path.
 pub fn save_params<F: Float>(
     path: impl AsRef<Path>,
-    model: &mut dyn LanguageModel<F>,
+    model: &mut dyn NamedParameters<F>,
     precision: Precision,
 ) -> Result<()> {
     let path = path.as_ref();
@@ -63,7 +72,7 @@ pub fn save_params<F: Float>(
 /// A missing or damaged file, or a mismatch.
 pub fn load_params<F: Float>(
     path: impl AsRef<Path>,
-    model: &mut dyn LanguageModel<F>,
+    model: &mut dyn NamedParameters<F>,
 ) -> Result<()> {
     let path = path.as_ref();
     let npz = Npz::read(path)?;

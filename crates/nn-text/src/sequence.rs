@@ -41,6 +41,14 @@ impl SequenceSet {
     pub fn load(self, seed: Option<u32>) -> Result<SequenceData> {
         parse(self.text(), self.file_name(), seed)
     }
+
+    /// The data set shuffled with `rng` (see [`parse_with`]).
+    ///
+    /// # Errors
+    /// None for the shipped files.
+    pub fn load_with(self, rng: &mut NumpyRandom) -> Result<SequenceData> {
+        parse_with(self.text(), self.file_name(), rng)
+    }
 }
 
 /// Characters numbered in order of first appearance (the book's
@@ -138,6 +146,16 @@ pub fn load_data(path: &Path, seed: Option<u32>) -> Result<SequenceData> {
     parse(&text, &path.display().to_string(), seed)
 }
 
+/// [`load_data`] shuffling with `rng` (see [`parse_with`]).
+///
+/// # Errors
+/// As [`load_data`].
+pub fn load_data_with(path: &Path, rng: &mut NumpyRandom) -> Result<SequenceData> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::file(path, format!("cannot read it: {e}")))?;
+    parse_with(&text, &path.display().to_string(), rng)
+}
+
 /// The book's `load_data` on `text` (`name` names it in errors): each line
 /// splits at its first `_` into a question and an answer (the answer keeps
 /// the `_`, the book's start symbol); characters are numbered in order of
@@ -150,6 +168,25 @@ pub fn load_data(path: &Path, seed: Option<u32>) -> Result<SequenceData> {
 /// No lines, a line without `_`, or lines whose questions or answers differ
 /// in length (the book's arrays are rectangular), named with the line.
 pub fn parse(text: &str, name: &str, seed: Option<u32>) -> Result<SequenceData> {
+    match seed {
+        Some(seed) => parse_with(text, name, &mut NumpyRandom::new(seed)),
+        None => split(text, name, None),
+    }
+}
+
+/// [`parse`] shuffling with `rng`, which the caller keeps: the book seeds
+/// numpy's global generator in `load_data` and then draws the model's
+/// initial weights from it, so `parse_with(text, name, &mut
+/// NumpyRandom::new(1984))` followed by a model built from the same `rng`
+/// gives the book's weights bit for bit.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_with(text: &str, name: &str, rng: &mut NumpyRandom) -> Result<SequenceData> {
+    split(text, name, Some(rng))
+}
+
+fn split(text: &str, name: &str, rng: Option<&mut NumpyRandom>) -> Result<SequenceData> {
     let fail = |detail: String| Error::invalid("sequence.load_data", format!("{name}: {detail}"));
     let mut vocab = CharVocab::default();
     let (mut questions, mut answers) = (Vec::new(), Vec::new());
@@ -189,8 +226,8 @@ pub fn parse(text: &str, name: &str, seed: Option<u32>) -> Result<SequenceData> 
     };
     let (x, t) = (to_array(questions, wq)?, to_array(answers, wa)?);
     let mut order: Vec<usize> = (0..rows).collect();
-    if let Some(seed) = seed {
-        NumpyRandom::new(seed).shuffle(&mut order);
+    if let Some(rng) = rng {
+        rng.shuffle(&mut order);
     }
     let split_at = rows - rows / 10;
     let (train, test) = order.split_at(split_at);

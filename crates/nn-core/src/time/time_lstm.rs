@@ -117,6 +117,16 @@ impl<F: Float> TimeLstm<F> {
         Ok(())
     }
 
+    /// `H`, the size of the hidden state.
+    pub fn hidden_size(&self) -> usize {
+        self.w.hidden()
+    }
+
+    /// `D`, the size of each step's input.
+    pub fn input_size(&self) -> usize {
+        self.w.inputs()
+    }
+
     /// ∂L/∂h of the state the last forward started from (the book's `dh`).
     pub fn dh(&self) -> ArrayView2<'_, F> {
         self.dh.view()

@@ -10,7 +10,7 @@ use nn_core::{Float, Param, Parameters, Result};
 use nn_train::{NumpyRandom, NumpyState};
 
 use super::rnnlm::{lstm_state, set_lstm_state};
-use super::{LanguageModel, check_state_count, scaled_randn};
+use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
 
 /// The book's `BetterRnnlm(vocab_size, wordvec_size, hidden_size,
 /// dropout_ratio)` (Zaremba et al.'s regularised LSTM with weight tying):
@@ -159,7 +159,7 @@ impl<F: Float> BetterRnnlm<F> {
     }
 }
 
-impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
+impl<F: Float> NamedParameters<F> for BetterRnnlm<F> {
     fn name(&self) -> &'static str {
         "BetterRnnlm"
     }
@@ -170,7 +170,9 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
             "affine_b",
         ]
     }
+}
 
+impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
     fn vocab_size(&self) -> usize {
         self.embed_w.dim().0
     }

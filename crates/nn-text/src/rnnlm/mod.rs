@@ -27,7 +27,6 @@
 
 mod better_rnnlm;
 mod generate;
-mod params;
 mod perplexity;
 #[allow(clippy::module_inception)]
 mod rnnlm;
@@ -35,16 +34,16 @@ mod simple_rnnlm;
 mod stack;
 mod trainer;
 
+pub use crate::params::{NamedParameters, Precision, load_params, save_params};
 pub use better_rnnlm::BetterRnnlm;
 pub use generate::{choice, generate};
-pub use params::{Precision, load_params, save_params};
 pub use perplexity::eval_perplexity;
 pub use rnnlm::Rnnlm;
 pub use simple_rnnlm::SimpleRnnlm;
 pub use trainer::{FitConfig, IterationReport, RnnlmTrainer};
 
 use ndarray::{Array2, ArrayView2, ArrayView3};
-use nn_core::{Float, Parameters, Randn, Result};
+use nn_core::{Float, Randn, Result};
 use nn_train::NumpyState;
 
 /// The book's `(rn(rows, cols) / scale).astype('f')`: the normal draw
@@ -63,13 +62,7 @@ pub fn scaled_randn<F: Float>(
 /// `BetterRnnlm`): word ids `(N, T)` in, next-word scores out, a hidden
 /// state carried from batch to batch, and a training mode for dropout.
 /// [`RnnlmTrainer`], [`eval_perplexity`] and [`generate`] take any of them.
-pub trait LanguageModel<F: Float>: Parameters<F> {
-    /// The book's class name (`"Rnnlm"`), for messages and file names.
-    fn name(&self) -> &'static str;
-
-    /// The names of the parameters in [`Parameters`] order, as saved.
-    fn param_names(&self) -> &'static [&'static str];
-
+pub trait LanguageModel<F: Float>: NamedParameters<F> {
     /// The number of words the model knows.
     fn vocab_size(&self) -> usize;
 

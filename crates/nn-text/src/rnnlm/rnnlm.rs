@@ -5,7 +5,7 @@ use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxW
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
-use super::{LanguageModel, check_state_count, scaled_randn};
+use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
 
 /// The book's `Rnnlm(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeLSTM` → `TimeAffine` →
@@ -68,7 +68,7 @@ impl<F: Float> Rnnlm<F> {
     }
 }
 
-impl<F: Float> LanguageModel<F> for Rnnlm<F> {
+impl<F: Float> NamedParameters<F> for Rnnlm<F> {
     fn name(&self) -> &'static str {
         "Rnnlm"
     }
@@ -78,7 +78,9 @@ impl<F: Float> LanguageModel<F> for Rnnlm<F> {
             "embed_W", "lstm_Wx", "lstm_Wh", "lstm_b", "affine_W", "affine_b",
         ]
     }
+}
 
+impl<F: Float> LanguageModel<F> for Rnnlm<F> {
     fn vocab_size(&self) -> usize {
         self.stack.vocab_size()
     }

@@ -5,7 +5,7 @@ use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWi
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
-use super::{LanguageModel, check_state_count, scaled_randn};
+use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
 
 /// The book's `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeRNN` → `TimeAffine` →
@@ -64,7 +64,7 @@ impl<F: Float> SimpleRnnlm<F> {
     }
 }
 
-impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
+impl<F: Float> NamedParameters<F> for SimpleRnnlm<F> {
     fn name(&self) -> &'static str {
         "SimpleRnnlm"
     }
@@ -74,7 +74,9 @@ impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
             "embed_W", "rnn_Wx", "rnn_Wh", "rnn_b", "affine_W", "affine_b",
         ]
     }
+}
 
+impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
     fn vocab_size(&self) -> usize {
         self.stack.vocab_size()
     }

@@ -1,0 +1,129 @@
+//! `Encoder` (`ch07/seq2seq.py`): a question into the LSTM's last state.
+
+use ndarray::{Array1, Array3, ArrayView2, ArrayView3, s};
+use nn_core::time::{TimeEmbedding, TimeLayer, TimeLstm};
+use nn_core::{Error, Float, Param, Parameters, Randn, Result};
+
+use crate::rnnlm::scaled_randn;
+
+/// The book's `Encoder(vocab_size, wordvec_size, hidden_size)`:
+/// `TimeEmbedding` → `TimeLSTM` (not stateful: every batch starts from
+/// zeros). Its output is the last step's hidden state `h` `(N, H)`, which
+/// carries the whole question to the decoder; chapter 8's
+/// [`AttentionEncoder`](super::AttentionEncoder) passes on every step's.
+///
+/// Parameters in the book's order: `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`.
+#[derive(Debug, Clone)]
+pub struct Encoder<F: Float> {
+    embed: TimeEmbedding<F>,
+    lstm: TimeLstm<F>,
+    /// ∂L/∂hs: zeros but the last step's (reused).
+    dhs: Array3<F>,
+    /// `(N, T)` of the last forward.
+    batch: Option<(usize, usize)>,
+}
+
+impl<F: Float> Encoder<F> {
+    /// The book's initial weights from `rng`, in its order:
+    /// `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(D, 4H) / √D`,
+    /// `lstm_Wh = randn(H, 4H) / √H`, `lstm_b = 0`.
+    ///
+    /// # Errors
+    /// A zero size.
+    pub fn new(
+        vocab_size: usize,
+        wordvec_size: usize,
+        hidden_size: usize,
+        rng: &mut (impl Randn + ?Sized),
+    ) -> Result<Self> {
+        let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        check_sizes("Encoder.new", v, d, h)?;
+        let embed_w = scaled_randn(v, d, 100.0, rng);
+        let wx = scaled_randn(d, 4 * h, (d as f64).sqrt(), rng);
+        let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
+        Ok(Self {
+            embed: TimeEmbedding::new(embed_w)?,
+            lstm: TimeLstm::new(wx, wh, Array1::zeros(4 * h), false)?,
+            dhs: Array3::zeros((0, 0, 0)),
+            batch: None,
+        })
+    }
+
+    /// Every step's hidden state `(N, T, H)` for the questions `xs` `(N, T)`.
+    ///
+    /// # Errors
+    /// An empty batch or an id outside the vocabulary.
+    pub fn forward_all(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
+        self.batch = None;
+        let embedded = self.embed.forward(xs)?;
+        self.batch = Some(xs.dim());
+        self.lstm.forward(embedded)
+    }
+
+    /// The last step's hidden state `(N, H)` (the book's `hs[:, -1, :]`).
+    ///
+    /// # Errors
+    /// As [`forward_all`](Self::forward_all).
+    pub fn forward(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView2<'_, F>> {
+        let hs = self.forward_all(xs)?;
+        let last = hs.dim().1 - 1;
+        Ok(hs.slice_move(s![.., last, ..]))
+    }
+
+    /// Backward from ∂L/∂hs for every step, filling the gradients.
+    ///
+    /// # Errors
+    /// Called before forward, or `dhs` not of the last output's shape.
+    pub fn backward_all(&mut self, dhs: ArrayView3<'_, F>) -> Result<()> {
+        let dxs = self.lstm.backward(dhs)?;
+        self.embed.backward(dxs)
+    }
+
+    /// Backward from ∂L/∂h of the last step only (the book's `backward(dh)`).
+    ///
+    /// # Errors
+    /// Called before forward, or `dh` not `(N, H)`.
+    pub fn backward(&mut self, dh: ArrayView2<'_, F>) -> Result<()> {
+        const OP: &str = "Encoder.backward";
+        let Some((n, t)) = self.batch else {
+            return Err(Error::BackwardBeforeForward { op: OP });
+        };
+        let hidden = self.lstm.hidden_size();
+        if dh.dim() != (n, hidden) {
+            return Err(Error::shape(
+                OP,
+                format!("dh must be ({n}, {hidden}), got {:?}", dh.shape()),
+            ));
+        }
+        if self.dhs.dim() != (n, t, hidden) {
+            self.dhs = Array3::zeros((n, t, hidden));
+        }
+        self.dhs.slice_mut(s![.., t - 1, ..]).assign(&dh);
+        let dxs = self.lstm.backward(self.dhs.view())?;
+        self.embed.backward(dxs)
+    }
+
+    /// The vocabulary size `V`.
+    pub fn vocab_size(&self) -> usize {
+        self.embed.w().dim().0
+    }
+}
+
+impl<F: Float> Parameters<F> for Encoder<F> {
+    /// `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.embed.visit_params(f)?;
+        self.lstm.visit_params(f)
+    }
+}
+
+/// Refuses a zero vocabulary, word-vector or hidden size.
+pub(super) fn check_sizes(op: &'static str, v: usize, d: usize, h: usize) -> Result<()> {
+    if v == 0 || d == 0 || h == 0 {
+        return Err(Error::invalid(
+            op,
+            format!("vocab_size, wordvec_size and hidden_size must be ≥ 1, got {v}, {d}, {h}"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! `PeekyDecoder` (`ch07/peeky_seq2seq.py`): the encoder's state at every step.
+
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
+use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
+use nn_core::{Error, Float, Param, Parameters, Randn, Result};
+
+use super::decoder::{Seq2seqDecoder, argmax_into, start_column};
+use super::encoder::check_sizes;
+use crate::rnnlm::scaled_randn;
+
+/// The book's `PeekyDecoder`: as [`Decoder`](super::Decoder), but the
+/// encoder's `h` is also joined to every step's input of the LSTM
+/// (`[h, embed(x)]`, `H + D` wide) and of the affine layer (`[h, lstm
+/// out]`, `2H` wide), so that every step "peeks" at the question. Its `dh`
+/// is the LSTM's plus the sum over steps of both joined copies' gradients.
+///
+/// Parameters in the book's order: `embed_W`, `lstm_Wx` `(H + D, 4H)`,
+/// `lstm_Wh`, `lstm_b`, `affine_W` `(2H, V)`, `affine_b`.
+#[derive(Debug, Clone)]
+pub struct PeekyDecoder<F: Float> {
+    embed: TimeEmbedding<F>,
+    lstm: TimeLstm<F>,
+    affine: TimeAffine<F>,
+    /// `[h, embed(x)]` `(N, T, H + D)` and `[h, lstm out]` `(N, T, 2H)`.
+    lstm_in: Array3<F>,
+    affine_in: Array3<F>,
+    dh: Array2<F>,
+}
+
+impl<F: Float> PeekyDecoder<F> {
+    /// `[h, embed(xs)]` → LSTM → `[h, hs]` → affine, for `xs` `(N, T)`.
+    fn scores(
+        &mut self,
+        xs: ArrayView2<'_, usize>,
+        h: ArrayView2<'_, F>,
+    ) -> Result<ArrayView3<'_, F>> {
+        let (n, t) = xs.dim();
+        let hidden = self.lstm.hidden_size();
+        if h.dim() != (n, hidden) {
+            return Err(Error::shape(
+                "PeekyDecoder.forward",
+                format!(
+                    "h must be (N, {hidden}) for xs of N = {n} rows (h: {:?}, xs: {:?})",
+                    h.shape(),
+                    xs.shape()
+                ),
+            ));
+        }
+        let out = self.embed.forward(xs)?;
+        let d = out.dim().2;
+        resize(&mut self.lstm_in, (n, t, hidden + d));
+        join(&mut self.lstm_in, h, out);
+        let out = self.lstm.forward(self.lstm_in.view())?;
+        resize(&mut self.affine_in, (n, t, 2 * hidden));
+        join(&mut self.affine_in, h, out);
+        self.affine.forward(self.affine_in.view())
+    }
+}
+
+/// Resizes a buffer (zeros on a new shape).
+fn resize<F: Float>(buf: &mut Array3<F>, dim: (usize, usize, usize)) {
+    if buf.dim() != dim {
+        *buf = Array3::zeros(dim);
+    }
+}
+
+/// `buf[n, t] = [h[n], rest[n, t]]`: the book's `np.concatenate((hs, out),
+/// axis=2)` with `hs` the repeated `h`.
+fn join<F: Float>(buf: &mut Array3<F>, h: ArrayView2<'_, F>, rest: ArrayView3<'_, F>) {
+    let hidden = h.ncols();
+    for ((mut seq, h), rest) in buf
+        .outer_iter_mut()
+        .zip(h.outer_iter())
+        .zip(rest.outer_iter())
+    {
+        for (mut step, r) in seq.outer_iter_mut().zip(rest.outer_iter()) {
+            step.slice_mut(s![..hidden]).assign(&h);
+            step.slice_mut(s![hidden..]).assign(&r);
+        }
+    }
+}
+
+/// `sum[n] += Σₜ d[n, t]` (the book's `np.sum(dhs, axis=1)`), without a
+/// temporary.
+fn add_steps<F: Float>(sum: &mut Array2<F>, d: ArrayView3<'_, F>) {
+    for (mut sum, d) in sum.outer_iter_mut().zip(d.outer_iter()) {
+        for step in d.outer_iter() {
+            sum += &step;
+        }
+    }
+}
+
+impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
+    const MODEL: &'static str = "PeekySeq2seq";
+
+    /// `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(H + D, 4H) / √(H + D)`,
+    /// `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(2H, V) / √(2H)`,
+    /// biases zero.
+    fn new(v: usize, d: usize, h: usize, rng: &mut dyn Randn) -> Result<Self> {
+        check_sizes("PeekyDecoder.new", v, d, h)?;
+        let embed_w = scaled_randn(v, d, 100.0, rng);
+        let wx = scaled_randn(h + d, 4 * h, ((h + d) as f64).sqrt(), rng);
+        let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
+        let affine_w = scaled_randn(2 * h, v, ((2 * h) as f64).sqrt(), rng);
+        let z = || Array3::zeros((0, 0, 0));
+        Ok(Self {
+            embed: TimeEmbedding::new(embed_w)?,
+            lstm: TimeLstm::new(wx, wh, Array1::zeros(4 * h), true)?,
+            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            lstm_in: z(),
+            affine_in: z(),
+            dh: Array2::zeros((0, 0)),
+        })
+    }
+
+    fn forward(
+        &mut self,
+        xs: ArrayView2<'_, usize>,
+        h: ArrayView2<'_, F>,
+    ) -> Result<ArrayView3<'_, F>> {
+        self.lstm.set_state(h, None)?;
+        self.scores(xs, h)
+    }
+
+    fn backward(&mut self, dscore: ArrayView3<'_, F>) -> Result<ArrayView2<'_, F>> {
+        let hidden = self.lstm.hidden_size();
+        let dout = self.affine.backward(dscore)?;
+        // The peeked copies' gradients, summed over the steps, then the
+        // LSTM's path through its inputs.
+        let n = dout.dim().0;
+        if self.dh.dim() != (n, hidden) {
+            self.dh = Array2::zeros((n, hidden));
+        }
+        self.dh.fill(F::zero());
+        add_steps(&mut self.dh, dout.slice(s![.., .., ..hidden]));
+        let dlstm = dout.slice_move(s![.., .., hidden..]);
+        let dx = self.lstm.backward(dlstm)?;
+        add_steps(&mut self.dh, dx.slice(s![.., .., ..hidden]));
+        self.embed.backward(dx.slice_move(s![.., .., hidden..]))?;
+        self.dh += &self.lstm.dh();
+        Ok(self.dh.view())
+    }
+
+    fn generate(
+        &mut self,
+        h: ArrayView2<'_, F>,
+        start_ids: &[usize],
+        sample_size: usize,
+    ) -> Result<Array2<usize>> {
+        let mut ids = start_column("PeekyDecoder.generate", h, start_ids)?;
+        let mut sampled = Array2::zeros((h.nrows(), sample_size));
+        self.lstm.set_state(h, None)?;
+        for step in 0..sample_size {
+            let score = self.scores(ids.view(), h)?;
+            argmax_into("PeekyDecoder.generate", score, &mut ids, &mut sampled, step)?;
+        }
+        Ok(sampled)
+    }
+}
+
+impl<F: Float> Parameters<F> for PeekyDecoder<F> {
+    /// `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.embed.visit_params(f)?;
+        self.lstm.visit_params(f)?;
+        self.affine.visit_params(f)
+    }
+}

@@ -1,0 +1,164 @@
+//! `Seq2seq` (`ch07/seq2seq.py`) and `PeekySeq2seq` (`ch07/peeky_seq2seq.py`).
+
+use std::marker::PhantomData;
+
+use ndarray::{Array2, ArrayView2};
+use nn_core::time::TimeSoftmaxWithLoss;
+use nn_core::{Float, Param, Parameters, Randn, Result};
+use nn_train::Model;
+
+use super::decoder::{Decoder, Seq2seqDecoder};
+use super::encoder::Encoder;
+use super::peeky_decoder::PeekyDecoder;
+use super::{PARAM_NAMES, Seq2seqModel, Targets, check_ids, label_rows};
+use crate::params::NamedParameters;
+
+/// The book's `Seq2seq(vocab_size, wordvec_size, hidden_size)`: an
+/// [`Encoder`] reads the question, a decoder (by default the book's
+/// [`Decoder`]) writes the answer from the encoder's last state, and
+/// `TimeSoftmaxWithLoss` scores it. The answer rows `ts` start with the
+/// separator `_`: the decoder reads `ts[:, :-1]` and predicts `ts[:, 1:]`.
+///
+/// Parameters in the book's order, the encoder's then the decoder's (names
+/// in [`PARAM_NAMES`](super::PARAM_NAMES)).
+///
+/// ```
+/// use nn_text::seq2seq::{Seq2seq, Seq2seqModel};
+/// use nn_train::NumpyRandom;
+/// use ndarray::array;
+/// let mut model = Seq2seq::<f32>::new(13, 16, 32, &mut NumpyRandom::new(1984))?;
+/// let (xs, ts) = (array![[1, 2, 3], [3, 2, 1]], array![[0, 4, 5], [0, 5, 4]]);
+/// let loss = model.forward_rows(xs.view(), ts.view())?;
+/// assert!((loss - 13f32.ln()).abs() < 0.1); // near-uniform at first
+/// model.backward_all()?;
+/// let answers = model.generate(xs.view(), &[0, 0], 2)?;
+/// assert_eq!(answers.dim(), (2, 2));
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Seq2seq<F: Float, D: Seq2seqDecoder<F> = Decoder<F>> {
+    encoder: Encoder<F>,
+    decoder: D,
+    softmax: TimeSoftmaxWithLoss<F>,
+    targets: Targets,
+    _float: PhantomData<F>,
+}
+
+/// The book's `PeekySeq2seq`: [`Seq2seq`] with a
+/// [`PeekyDecoder`](super::PeekyDecoder).
+pub type PeekySeq2seq<F> = Seq2seq<F, PeekyDecoder<F>>;
+
+impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
+    /// The model with the book's initial weights drawn from `rng`: the
+    /// encoder's, then the decoder's.
+    ///
+    /// # Errors
+    /// A zero size.
+    pub fn new(
+        vocab_size: usize,
+        wordvec_size: usize,
+        hidden_size: usize,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let encoder = Encoder::new(vocab_size, wordvec_size, hidden_size, rng)?;
+        let decoder = D::new(vocab_size, wordvec_size, hidden_size, rng)?;
+        Ok(Self {
+            encoder,
+            decoder,
+            softmax: TimeSoftmaxWithLoss::new(),
+            targets: Targets::default(),
+            _float: PhantomData,
+        })
+    }
+
+    /// The encoder.
+    pub fn encoder(&self) -> &Encoder<F> {
+        &self.encoder
+    }
+
+    /// The decoder.
+    pub fn decoder(&self) -> &D {
+        &self.decoder
+    }
+
+    /// The mean loss of answering `xs` `(N, T_q)` with `ts` `(N, T_a)` (the
+    /// book's `forward(xs, ts)`).
+    ///
+    /// # Errors
+    /// Ids outside the vocabulary, answers shorter than 2, mismatched rows,
+    /// or a non-finite loss.
+    pub fn forward_rows(
+        &mut self,
+        xs: ArrayView2<'_, usize>,
+        ts: ArrayView2<'_, usize>,
+    ) -> Result<F> {
+        let vocab = self.encoder.vocab_size();
+        let decoder_xs = self.targets.split("Seq2seq.forward", xs, ts, vocab)?;
+        let h = self.encoder.forward(xs)?;
+        let score = self.decoder.forward(decoder_xs, h)?;
+        self.softmax.forward(score, self.targets.view())
+    }
+
+    /// Fills every gradient for the last forward (the book's `backward()`).
+    ///
+    /// # Errors
+    /// Called before forward.
+    pub fn backward_all(&mut self) -> Result<()> {
+        let dscore = self.softmax.backward(F::one())?;
+        let dh = self.decoder.backward(dscore)?;
+        self.encoder.backward(dh)
+    }
+}
+
+impl<F: Float, D: Seq2seqDecoder<F>> Seq2seqModel<F> for Seq2seq<F, D> {
+    fn vocab_size(&self) -> usize {
+        self.encoder.vocab_size()
+    }
+
+    fn generate(
+        &mut self,
+        xs: ArrayView2<'_, usize>,
+        start_ids: &[usize],
+        sample_size: usize,
+    ) -> Result<Array2<usize>> {
+        check_ids("Seq2seq.generate", "xs", xs, self.encoder.vocab_size())?;
+        let h = self.encoder.forward(xs)?;
+        self.decoder.generate(h, start_ids, sample_size)
+    }
+}
+
+impl<F: Float, D: Seq2seqDecoder<F>> Model<F> for Seq2seq<F, D> {
+    type Input = usize;
+    type Label = usize;
+
+    fn forward(&mut self, x: ArrayView2<'_, usize>, t: &[usize]) -> Result<F> {
+        let ts = label_rows("Seq2seq.forward", x, t)?;
+        self.forward_rows(x, ts)
+    }
+
+    fn backward(&mut self) -> Result<()> {
+        self.backward_all()
+    }
+
+    fn check_data(&mut self, x: ArrayView2<'_, usize>, t: &[usize]) -> Result<()> {
+        let ts = label_rows("Seq2seq.fit", x, t)?;
+        Targets::check("Seq2seq.fit", x, ts, self.encoder.vocab_size())
+    }
+}
+
+impl<F: Float, D: Seq2seqDecoder<F>> NamedParameters<F> for Seq2seq<F, D> {
+    fn name(&self) -> &'static str {
+        D::MODEL
+    }
+
+    fn param_names(&self) -> &'static [&'static str] {
+        PARAM_NAMES
+    }
+}
+
+impl<F: Float, D: Seq2seqDecoder<F>> Parameters<F> for Seq2seq<F, D> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.encoder.visit_params(f)?;
+        self.decoder.visit_params(f)
+    }
+}
