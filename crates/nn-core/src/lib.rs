@@ -71,6 +71,7 @@ mod model;
 pub mod nodes;
 pub mod parallel;
 pub mod shared;
+mod tanh;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -1,9 +1,9 @@
 //! `LSTM`: one step of the long short-term memory (`common/time_layers.py`).
 
 use ndarray::linalg::general_mat_mul as gemm;
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 
-use crate::functions::sigmoid_scalar;
+use crate::functions::sigmoid_slice;
 use crate::layer::{check_backward, reshape_buffer};
 use crate::layers::affine::column_sums;
 use crate::time::weights::RecurrentWeights;
@@ -178,26 +178,70 @@ impl<F: Float> Lstm<F> {
 pub(crate) fn gates_forward<F: Float>(
     mut a: ArrayViewMut2<'_, F>,
     c_prev: ArrayView2<'_, F>,
-    c_next: ArrayViewMut2<'_, F>,
-    tanh_c: ArrayViewMut2<'_, F>,
-    h_next: ArrayViewMut2<'_, F>,
+    mut c_next: ArrayViewMut2<'_, F>,
+    mut tanh_c: ArrayViewMut2<'_, F>,
+    mut h_next: ArrayViewMut2<'_, F>,
 ) {
+    if !(rows_contiguous(&a.view())
+        && rows_contiguous(&c_prev)
+        && rows_contiguous(&c_next.view())
+        && rows_contiguous(&tanh_c.view())
+        && rows_contiguous(&h_next.view()))
+    {
+        // A caller's strided view: the same arithmetic on contiguous copies.
+        let (mut a2, mut c2, mut t2, mut h2) = (
+            a.to_owned(),
+            c_next.to_owned(),
+            tanh_c.to_owned(),
+            h_next.to_owned(),
+        );
+        gates_forward(
+            a2.view_mut(),
+            c_prev.to_owned().view(),
+            c2.view_mut(),
+            t2.view_mut(),
+            h2.view_mut(),
+        );
+        a.assign(&a2);
+        c_next.assign(&c2);
+        tanh_c.assign(&t2);
+        h_next.assign(&h2);
+        return;
+    }
     let h = c_prev.ncols();
-    a.slice_mut(s![.., ..h]).mapv_inplace(sigmoid_scalar);
-    a.slice_mut(s![.., h..2 * h]).mapv_inplace(F::tanh);
-    a.slice_mut(s![.., 2 * h..]).mapv_inplace(sigmoid_scalar);
-    let (mut c_next, mut tanh_c, mut h_next) = (c_next, tanh_c, h_next);
     for r in 0..c_prev.nrows() {
-        let (gate, cp) = (a.row(r), c_prev.row(r));
-        let (mut c, mut tc, mut hn) = (c_next.row_mut(r), tanh_c.row_mut(r), h_next.row_mut(r));
+        let (mut a_row, cp) = (a.row_mut(r), c_prev.row(r));
+        let (mut c_row, mut t_row, mut h_row) =
+            (c_next.row_mut(r), tanh_c.row_mut(r), h_next.row_mut(r));
+        let (Some(gate), Some(cp), Some(c), Some(tc), Some(hn)) = (
+            a_row.as_slice_mut(),
+            cp.to_slice(),
+            c_row.as_slice_mut(),
+            t_row.as_slice_mut(),
+            h_row.as_slice_mut(),
+        ) else {
+            unreachable!("rows checked contiguous above")
+        };
+        sigmoid_in_place(&mut gate[..h]);
+        F::tanh_in_place(&mut gate[h..2 * h]);
+        sigmoid_in_place(&mut gate[2 * h..]);
+        let (f, rest) = gate.split_at(h);
+        let (g, rest) = rest.split_at(h);
+        let (i, o) = rest.split_at(h);
         for k in 0..h {
-            let (f, g, i, o) = (gate[k], gate[h + k], gate[2 * h + k], gate[3 * h + k]);
-            let cv = f * cp[k] + g * i;
-            c[k] = cv;
-            tc[k] = cv.tanh();
-            hn[k] = o * tc[k];
+            c[k] = f[k] * cp[k] + g[k] * i[k];
+        }
+        tc.copy_from_slice(c);
+        F::tanh_in_place(tc);
+        for k in 0..h {
+            hn[k] = o[k] * tc[k];
         }
     }
+}
+
+/// Whether each row of `v` is one contiguous run (so that it is a slice).
+fn rows_contiguous<F>(v: &ArrayView2<'_, F>) -> bool {
+    v.ncols() <= 1 || v.strides()[1] == 1
 }
 
 /// The backward of [`gates_forward`], as the book writes it: `ds = dc_next +
@@ -213,22 +257,68 @@ pub(crate) fn gates_backward<F: Float>(
     mut da: ArrayViewMut2<'_, F>,
     mut dc_prev: ArrayViewMut2<'_, F>,
 ) {
+    if !([&dh_next, &dc_next, &gates, &c_prev, &tanh_c]
+        .iter()
+        .all(|v| rows_contiguous(v))
+        && rows_contiguous(&da.view())
+        && rows_contiguous(&dc_prev.view()))
+    {
+        let (mut da2, mut dc2) = (da.to_owned(), dc_prev.to_owned());
+        gates_backward(
+            dh_next.to_owned().view(),
+            dc_next.to_owned().view(),
+            gates.to_owned().view(),
+            c_prev.to_owned().view(),
+            tanh_c.to_owned().view(),
+            da2.view_mut(),
+            dc2.view_mut(),
+        );
+        da.assign(&da2);
+        dc_prev.assign(&dc2);
+        return;
+    }
     let h = c_prev.ncols();
     let one = F::one();
     for r in 0..c_prev.nrows() {
-        let (gate, mut d) = (gates.row(r), da.row_mut(r));
-        let mut dcp = dc_prev.row_mut(r);
-        let (dh, dc, cp, tc) = (dh_next.row(r), dc_next.row(r), c_prev.row(r), tanh_c.row(r));
+        let (mut d_row, mut dcp_row) = (da.row_mut(r), dc_prev.row_mut(r));
+        let (Some(gate), Some(dh), Some(dc), Some(cp), Some(tc), Some(d), Some(dcp)) = (
+            gates.row(r).to_slice(),
+            dh_next.row(r).to_slice(),
+            dc_next.row(r).to_slice(),
+            c_prev.row(r).to_slice(),
+            tanh_c.row(r).to_slice(),
+            d_row.as_slice_mut(),
+            dcp_row.as_slice_mut(),
+        ) else {
+            unreachable!("rows checked contiguous above")
+        };
+        let (f, rest) = gate.split_at(h);
+        let (g, rest) = rest.split_at(h);
+        let (i, o) = rest.split_at(h);
+        let (df, rest) = d.split_at_mut(h);
+        let (dg, rest) = rest.split_at_mut(h);
+        let (di, d_o) = rest.split_at_mut(h);
         for k in 0..h {
-            let (f, g, i, o) = (gate[k], gate[h + k], gate[2 * h + k], gate[3 * h + k]);
             let (t, dhv) = (tc[k], dh[k]);
-            let ds = dc[k] + (dhv * o) * (one - t * t);
-            dcp[k] = ds * f;
-            d[k] = ds * cp[k] * (f * (one - f));
-            d[h + k] = ds * i * (one - g * g);
-            d[2 * h + k] = ds * g * (i * (one - i));
-            d[3 * h + k] = dhv * t * (o * (one - o));
+            let ds = dc[k] + (dhv * o[k]) * (one - t * t);
+            dcp[k] = ds * f[k];
+            df[k] = ds * cp[k] * (f[k] * (one - f[k]));
+            dg[k] = ds * i[k] * (one - g[k] * g[k]);
+            di[k] = ds * g[k] * (i[k] * (one - i[k]));
+            d_o[k] = dhv * t * (o[k] * (one - o[k]));
         }
+    }
+}
+
+/// The logistic function of every value of `xs`, in place (the same bits
+/// as [`sigmoid_scalar`](crate::sigmoid_scalar)), in chunks through a stack buffer so that the
+/// exponentials are one vectorised pass.
+fn sigmoid_in_place<F: Float>(xs: &mut [F]) {
+    let mut x = [F::zero(); 64];
+    for chunk in xs.chunks_mut(64) {
+        let x = &mut x[..chunk.len()];
+        x.copy_from_slice(chunk);
+        sigmoid_slice(x, chunk);
     }
 }
 
