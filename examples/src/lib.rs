@@ -21,6 +21,8 @@ pub mod ch03;
 pub mod ch04;
 pub mod ch05;
 pub mod ch06;
+pub mod ch07;
+pub mod ch08;
 pub mod net;
 pub mod plot;
 pub mod run;

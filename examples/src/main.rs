@@ -240,6 +240,58 @@ enum Command {
         #[arg(long, default_value_t = 1984)]
         seed: u32,
     },
+    /// Chapter 7, train_seq2seq.py: seq2seq on addition.txt (16/128, batch 128, Adam, clipping 5.0, 25 epochs); the Trainer's lines, 10 test questions and val acc per epoch, the accuracy figure of every variant run into --out (figure 7-26), Seq2seq.npz.
+    Seq2seq {
+        /// Feed the questions reversed (the book's first improvement).
+        #[arg(long)]
+        reverse: bool,
+        /// PeekySeq2seq (the book's second improvement).
+        #[arg(long)]
+        peeky: bool,
+        /// Hidden size.
+        #[arg(long, default_value_t = 128)]
+        hidden: usize,
+        /// Epochs.
+        #[arg(long, default_value_t = 25)]
+        epochs: usize,
+        #[command(flatten)]
+        common: Seq2seqArgs,
+    },
+    /// Chapter 8, train.py: AttentionSeq2seq on date.txt, questions reversed (16/256, batch 128, Adam, clipping 5.0, 10 epochs); the same lines, the figure, AttentionSeq2seq.npz (float16).
+    Attention {
+        /// Feed the questions in reading order (the book reverses them).
+        #[arg(long)]
+        no_reverse: bool,
+        /// Hidden size.
+        #[arg(long, default_value_t = 256)]
+        hidden: usize,
+        /// Epochs.
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        #[command(flatten)]
+        common: Seq2seqArgs,
+    },
+    /// Chapter 8, visualize_attention.py: heat maps of the attention weights (attention_1.png …) for 5 test dates, from saved parameters.
+    AttentionShow {
+        /// The parameters [default: AttentionSeq2seq.npz in --out].
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Directory with date.txt [env: DLFS2_DATA; default: the copy shipped with nn-text].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// numpy seed of the data set's shuffle and of the choice of questions.
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+        /// How many test questions.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+        /// Output directory of the heat maps (and where the parameters are read from).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Don't list the questions and files.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Accuracy of saved parameters (a params.npz) on the spiral data.
     Eval {
         /// The parameter file.
@@ -297,6 +349,105 @@ impl SavedRnnlm {
 }
 
 /// `word2vec --model`.
+/// `DLFS2_DATA` when it holds `set`'s file (it may be PTB's directory only:
+/// then the shipped copy is read).
+fn env_data(set: nn_text::sequence::SequenceSet) -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("DLFS2_DATA")?);
+    nn_examples::ch07::find_set(&dir, set).map(|_| dir)
+}
+
+/// The flags `seq2seq` and `attention` share.
+#[derive(Args)]
+struct Seq2seqArgs {
+    /// Directory with addition.txt / date.txt, or with sequence/ holding them [env: DLFS2_DATA, if it holds them; default: the copies shipped with nn-text].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Word-vector size.
+    #[arg(long, default_value_t = 16)]
+    wordvec_size: usize,
+    /// Questions per batch.
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Gradient clipping (global norm).
+    #[arg(long, default_value_t = 5.0)]
+    max_grad: f64,
+    /// numpy seed of the data set's shuffle, from which the weights and the batches follow (the book's 1984).
+    #[arg(long, default_value_t = 1984)]
+    seed: u32,
+    /// Train on the first N training questions only.
+    #[arg(long)]
+    train_rows: Option<usize>,
+    /// Ask the first N test questions only.
+    #[arg(long)]
+    test_rows: Option<usize>,
+    /// Answer the test questions one at a time, as the book, instead of in batches (the same answers).
+    #[arg(long)]
+    one_at_a_time: bool,
+    /// Threads [default: every core].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output directory: parameters, accuracies, figure.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Only the val acc lines.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl Seq2seqArgs {
+    /// Runs `config` with these flags over it.
+    fn run(
+        self,
+        mut config: nn_examples::ch07::Seq2seqConfig,
+        epochs: usize,
+        hidden: usize,
+    ) -> nn_core::Result<()> {
+        use std::io::IsTerminal;
+        set_split_threads(self.threads);
+        config.data = self
+            .data
+            .or_else(|| std::env::var_os("DLFS2_DATA").map(PathBuf::from));
+        config.wordvec_size = self.wordvec_size;
+        config.hidden_size = hidden;
+        config.batch_size = self.batch_size;
+        config.epochs = epochs;
+        config.max_grad = self.max_grad;
+        config.seed = self.seed;
+        config.train_rows = self.train_rows;
+        config.test_rows = self.test_rows;
+        config.one_at_a_time = self.one_at_a_time;
+        config.out = self.out;
+        if self.quiet {
+            config.verbose = 0;
+        }
+        let mut progress = nn_train::for_stdout(self.quiet);
+        let color = std::io::stdout().is_terminal();
+        let outcome = nn_examples::ch07::train_seq2seq(
+            &config,
+            &mut *progress,
+            &mut std::io::stdout(),
+            color,
+        )?;
+        if !self.quiet {
+            for file in &outcome.files {
+                eprintln!("wrote {}", file.display());
+            }
+            let median = |f: fn(&nn_examples::ch07::EpochReport) -> f64| {
+                let mut v: Vec<f64> = outcome.epochs.iter().map(f).collect();
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            eprintln!(
+                "per epoch (median of {}): training {:.2} s, evaluation {:.3} s",
+                outcome.epochs.len(),
+                median(|e| e.train_seconds),
+                median(|e| e.eval_seconds)
+            );
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Word2vecModel {
     /// Continuous bag of words (ch04/cbow.py).
@@ -673,6 +824,63 @@ fn main() -> ExitCode {
             let (path, source) = saved.resolve();
             nn_examples::ch06::rnnlm_generate(&path, &source, &start, seed, &mut std::io::stdout())
                 .map(|_| ())
+        }
+        Some(Command::Seq2seq {
+            reverse,
+            peeky,
+            hidden,
+            epochs,
+            common,
+        }) => {
+            let mut config = nn_examples::ch07::Seq2seqConfig::seq2seq();
+            config.reverse = reverse;
+            if peeky {
+                config.model = nn_examples::ch07::ModelKind::Peeky;
+            }
+            common.run(config, epochs, hidden)
+        }
+        Some(Command::Attention {
+            no_reverse,
+            hidden,
+            epochs,
+            common,
+        }) => {
+            let mut config = nn_examples::ch07::Seq2seqConfig::attention();
+            config.reverse = !no_reverse;
+            common.run(config, epochs, hidden)
+        }
+        Some(Command::AttentionShow {
+            params,
+            data,
+            seed,
+            count,
+            out,
+            quiet,
+        }) => {
+            let config = nn_examples::ch08::AttentionShowConfig {
+                params: params.unwrap_or_else(|| {
+                    nn_examples::ch07::Seq2seqConfig::params_file(
+                        &out,
+                        nn_examples::ch07::ModelKind::Attention,
+                    )
+                }),
+                data: data.or_else(|| env_data(nn_text::sequence::SequenceSet::Date)),
+                out,
+                seed,
+                count,
+            };
+            nn_examples::ch08::attention_show(&config).map(|maps| {
+                if !quiet {
+                    for map in maps {
+                        eprintln!(
+                            "wrote {}: {} → {}",
+                            map.file.display(),
+                            map.question.trim_end(),
+                            map.answer
+                        );
+                    }
+                }
+            })
         }
         Some(Command::Eval {
             params,

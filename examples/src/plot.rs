@@ -336,3 +336,146 @@ fn render(
         writer.finish().map_err(std::io::Error::other)
     })
 }
+
+/// Accuracy per epoch of one or more runs (`(label, accuracies)`), as the
+/// book's `plt.plot(x, acc_list, marker='o')` with `plt.ylim(-0.05, 1.05)`,
+/// one colour and legend entry per run (the book's figure 7-26 draws three);
+/// to a PNG, atomically.
+///
+/// # Errors
+/// No runs or an empty run, or the file cannot be written.
+pub fn accuracy_curves(path: &Path, title: &str, runs: &[(String, Vec<f64>)]) -> Result<()> {
+    fonts()?;
+    if runs.is_empty() || runs.iter().any(|(_, acc)| acc.is_empty()) {
+        return Err(Error::file(path, "no accuracies to plot"));
+    }
+    let epochs = runs.iter().map(|(_, acc)| acc.len()).max().unwrap_or(1);
+    render(path, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 28))
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5f64..epochs as f64 - 0.5, -0.05f64..1.05)?;
+        chart
+            .configure_mesh()
+            .x_desc("epochs")
+            .y_desc("accuracy")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(("sans-serif", 18))
+            .axis_desc_style(("sans-serif", 20))
+            .draw()?;
+        for (k, (label, acc)) in runs.iter().enumerate() {
+            let color = CLASS_COLORS[k % CLASS_COLORS.len()];
+            let points: Vec<(f64, f64)> = acc
+                .iter()
+                .enumerate()
+                .map(|(i, &a)| (i as f64, a))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
+                });
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 4, color.filled())),
+            )?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(("sans-serif", 18))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// The book's `visualize_attention.py` heat map: `map[i, j]` is how much
+/// output character `i` (`rows`, down the side, first at the top) attends
+/// to input character `j` (`columns`, across), drawn in grey from black (0)
+/// to white (1) (`pcolor(cmap=Greys_r, vmin=0, vmax=1)`); to a PNG,
+/// atomically.
+///
+/// # Errors
+/// Labels that don't match the map, a weight outside [0, 1] or not finite,
+/// or the file cannot be written.
+pub fn attention_map(
+    path: &Path,
+    map: ndarray::ArrayView2<'_, f64>,
+    columns: &[char],
+    rows: &[char],
+) -> Result<()> {
+    fonts()?;
+    let (n_rows, n_cols) = map.dim();
+    if n_rows == 0 || n_cols == 0 || rows.len() != n_rows || columns.len() != n_cols {
+        return Err(Error::file(
+            path,
+            format!(
+                "a {n_rows} × {n_cols} map needs {n_rows} row and {n_cols} column labels, got {} and {}",
+                rows.len(),
+                columns.len()
+            ),
+        ));
+    }
+    if let Some(v) = map.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+        return Err(Error::file(
+            path,
+            format!("an attention weight of {v} is outside [0, 1]"),
+        ));
+    }
+    let label = |labels: &[char], v: &SegmentValue<i32>, flip: bool| match v {
+        SegmentValue::CenterOf(i) if *i >= 0 && (*i as usize) < labels.len() => {
+            let i = *i as usize;
+            let c = if flip {
+                labels[labels.len() - 1 - i]
+            } else {
+                labels[i]
+            };
+            // A space would be an invisible tick label; show it as the book's plot does, blank,
+            // but keep the tick.
+            c.to_string()
+        }
+        _ => String::new(),
+    };
+    render(path, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(20)
+            .x_label_area_size(40)
+            .y_label_area_size(40)
+            .build_cartesian_2d(
+                (0..n_cols as i32).into_segmented(),
+                (0..n_rows as i32).into_segmented(),
+            )?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(n_cols)
+            .y_labels(n_rows)
+            .x_label_formatter(&|v| label(columns, v, false))
+            .y_label_formatter(&|v| label(rows, v, true))
+            .label_style(("sans-serif", 18))
+            .draw()?;
+        chart.draw_series(map.indexed_iter().map(|((i, j), &w)| {
+            let grey = (w * 255.0).round() as u8;
+            // Row 0 at the top: the book's invert_yaxis().
+            let y = (n_rows - 1 - i) as i32;
+            let j = j as i32;
+            Rectangle::new(
+                [
+                    (SegmentValue::Exact(j), SegmentValue::Exact(y)),
+                    (SegmentValue::Exact(j + 1), SegmentValue::Exact(y + 1)),
+                ],
+                RGBColor(grey, grey, grey).filled(),
+            )
+        }))?;
+        Ok(())
+    })
+}

@@ -1,0 +1,412 @@
+//! Chapter 7's `ch07/train_seq2seq.py` (and chapter 8's `ch08/train.py`,
+//! which is the same loop on another data set and model): train a seq2seq
+//! model epoch by epoch, answering the test questions after each epoch as
+//! the book's `eval_seq2seq` does, and draw the accuracies.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::{Array2, s};
+use nn_core::{Error, Result};
+use nn_optim::OptimizerKind;
+use nn_text::params::{Precision, save_params};
+use nn_text::seq2seq::{
+    AttentionSeq2seq, PeekySeq2seq, Seq2seq, Seq2seqModel, eval_seq2seq, eval_seq2seq_one_at_a_time,
+};
+use nn_text::sequence::{SequenceData, SequenceSet, load_data_with};
+use nn_train::{FitConfig, NumpyRandom, Progress, RecordStyle, Trainer};
+
+use crate::ch03::create_dir;
+
+/// The book's three models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// `Seq2seq` (`ch07/seq2seq.py`).
+    Seq2seq,
+    /// `PeekySeq2seq` (`ch07/peeky_seq2seq.py`).
+    Peeky,
+    /// `AttentionSeq2seq` (`ch08/attention_seq2seq.py`).
+    Attention,
+}
+
+impl ModelKind {
+    /// The book's class name, which names the saved parameters.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Seq2seq => "Seq2seq",
+            ModelKind::Peeky => "PeekySeq2seq",
+            ModelKind::Attention => "AttentionSeq2seq",
+        }
+    }
+}
+
+/// Settings of `seq2seq` and `attention`: [`seq2seq`](Self::seq2seq) is
+/// `train_seq2seq.py`'s, [`attention`](Self::attention) `ch08/train.py`'s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seq2seqConfig {
+    /// A directory holding the data file (`addition.txt` or `date.txt`),
+    /// directly or in `sequence/`; `None` reads the copy shipped in `nn-text`.
+    pub data: Option<PathBuf>,
+    /// The data set.
+    pub set: SequenceSet,
+    /// The model.
+    pub model: ModelKind,
+    /// Feed the questions reversed (`is_reverse`).
+    pub reverse: bool,
+    /// `wordvec_size = 16`.
+    pub wordvec_size: usize,
+    /// `hidden_size` (128; 256 for attention).
+    pub hidden_size: usize,
+    /// `batch_size = 128`.
+    pub batch_size: usize,
+    /// `max_epoch` (25; 10 for attention).
+    pub epochs: usize,
+    /// `max_grad = 5.0`.
+    pub max_grad: f64,
+    /// The seed of `load_data`'s shuffle, from which the weights and the
+    /// trainer's permutations continue (the book's 1984).
+    pub seed: u32,
+    /// Train on the first N training questions only (short runs).
+    pub train_rows: Option<usize>,
+    /// Ask the first N test questions only (short runs).
+    pub test_rows: Option<usize>,
+    /// Answer the test questions one at a time as the book does, instead of
+    /// in batches (the same answers; for checking and timing).
+    pub one_at_a_time: bool,
+    /// Test questions printed per epoch (the book's 10).
+    pub verbose: usize,
+    /// Output directory: parameters, accuracies, figure.
+    pub out: PathBuf,
+}
+
+impl Seq2seqConfig {
+    /// `ch07/train_seq2seq.py`: addition, `Seq2seq`, 16/128, batch 128, 25
+    /// epochs, Adam, `max_grad = 5.0`.
+    pub fn seq2seq() -> Self {
+        Self {
+            data: None,
+            set: SequenceSet::Addition,
+            model: ModelKind::Seq2seq,
+            reverse: false,
+            wordvec_size: 16,
+            hidden_size: 128,
+            batch_size: 128,
+            epochs: 25,
+            max_grad: 5.0,
+            seed: 1984,
+            train_rows: None,
+            test_rows: None,
+            one_at_a_time: false,
+            verbose: 10,
+            out: PathBuf::from("out"),
+        }
+    }
+
+    /// `ch08/train.py`: dates, reversed questions, `AttentionSeq2seq`,
+    /// 16/256, batch 128, 10 epochs, Adam, `max_grad = 5.0`.
+    pub fn attention() -> Self {
+        Self {
+            set: SequenceSet::Date,
+            model: ModelKind::Attention,
+            reverse: true,
+            hidden_size: 256,
+            epochs: 10,
+            ..Self::seq2seq()
+        }
+    }
+
+    /// The run's name in files and legends: `baseline`, `reverse`, `peeky`,
+    /// `reverse + peeky`, `attention` (`… reverse` for an attention run
+    /// without reversal is `attention (not reversed)`).
+    pub fn variant(&self) -> &'static str {
+        match (self.model, self.reverse) {
+            (ModelKind::Seq2seq, false) => "baseline",
+            (ModelKind::Seq2seq, true) => "reverse",
+            (ModelKind::Peeky, false) => "peeky",
+            (ModelKind::Peeky, true) => "reverse + peeky",
+            (ModelKind::Attention, true) => "attention",
+            (ModelKind::Attention, false) => "attention (not reversed)",
+        }
+    }
+
+    /// Where the parameters go: `Seq2seq.npz`, `PeekySeq2seq.npz` or
+    /// `AttentionSeq2seq.npz` in `out` (the book's `AttentionSeq2seq.pkl`).
+    pub fn params_file(out: &Path, model: ModelKind) -> PathBuf {
+        out.join(format!("{}.npz", model.name()))
+    }
+
+    fn accuracy_file(out: &Path, variant: &str) -> PathBuf {
+        let slug: String = variant
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("_");
+        out.join(format!("accuracy_{slug}.csv"))
+    }
+
+    fn check(&self) -> Result<()> {
+        const OP: &str = "seq2seq";
+        if self.epochs == 0
+            || self.batch_size == 0
+            || self.wordvec_size == 0
+            || self.hidden_size == 0
+        {
+            return Err(Error::invalid(
+                OP,
+                "epochs, batch size, word-vector size and hidden size must all be ≥ 1",
+            ));
+        }
+        if !(self.max_grad.is_finite() && self.max_grad > 0.0) {
+            return Err(Error::invalid(
+                OP,
+                format!("max_grad must be positive, got {}", self.max_grad),
+            ));
+        }
+        if self.test_rows == Some(0) {
+            return Err(Error::invalid(OP, "test_rows must be ≥ 1"));
+        }
+        Ok(())
+    }
+}
+
+/// One epoch of a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochReport {
+    /// Validation accuracy after the epoch.
+    pub accuracy: f64,
+    /// Seconds of training.
+    pub train_seconds: f64,
+    /// Seconds answering the test questions.
+    pub eval_seconds: f64,
+}
+
+/// What a run returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seq2seqOutcome {
+    /// Each epoch's accuracy and times.
+    pub epochs: Vec<EpochReport>,
+    /// The files written: parameters, accuracies, figure.
+    pub files: Vec<PathBuf>,
+}
+
+/// The data file of `set` in `dir` or `dir/sequence` (the layout of the
+/// project's shared data), if there is one.
+pub fn find_set(dir: &Path, set: SequenceSet) -> Option<PathBuf> {
+    [
+        dir.join(set.file_name()),
+        dir.join("sequence").join(set.file_name()),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// Reads `set` from `dir` (see [`find_set`]) or, without a directory, the
+/// shipped copy, shuffled from `rng` as the book's `load_data`.
+///
+/// # Errors
+/// No such file in `dir`, or a malformed one.
+pub fn load_set(
+    dir: Option<&Path>,
+    set: SequenceSet,
+    rng: &mut NumpyRandom,
+) -> Result<SequenceData> {
+    match dir {
+        Some(dir) => {
+            let path = find_set(dir, set).ok_or_else(|| {
+                Error::file(
+                    dir,
+                    format!("has no {} (nor sequence/{0})", set.file_name()),
+                )
+            })?;
+            load_data_with(&path, rng)
+        }
+        None => set.load_with(rng),
+    }
+}
+
+/// Loads the data set as the book's `load_data` (shuffled from `rng`),
+/// reversed if asked and cut to the configured rows.
+fn load(config: &Seq2seqConfig, rng: &mut NumpyRandom) -> Result<SequenceData> {
+    let mut data = load_set(config.data.as_deref(), config.set, rng)?;
+    if config.reverse {
+        // x[:, ::-1], kept in standard layout.
+        let rev = |x: &Array2<usize>| x.slice(s![.., ..;-1]).to_owned();
+        data.x_train = rev(&data.x_train);
+        data.x_test = rev(&data.x_test);
+    }
+    let cut = |a: &mut Array2<usize>, rows: Option<usize>| {
+        if let Some(rows) = rows.filter(|&r| r < a.nrows()) {
+            *a = a.slice(s![..rows, ..]).to_owned();
+        }
+    };
+    cut(&mut data.x_train, config.train_rows);
+    cut(&mut data.t_train, config.train_rows);
+    cut(&mut data.x_test, config.test_rows);
+    cut(&mut data.t_test, config.test_rows);
+    Ok(data)
+}
+
+/// `train_seq2seq.py` / `ch08/train.py`: for each epoch, the `Trainer`'s
+/// lines (through `progress`), then the first test questions with their
+/// answers and `val acc …` (to `lines`; the ☑/☒ marks coloured when
+/// `color`); then the parameters (float16, as the book's `save_params`),
+/// the accuracies and the figure of every run in `out` on the same data
+/// set (the book's figure 7-26).
+///
+/// # Errors
+/// Invalid settings, an unreadable data file, an error of a step, or a file
+/// that cannot be written.
+pub fn train_seq2seq(
+    config: &Seq2seqConfig,
+    progress: &mut dyn Progress,
+    lines: &mut dyn Write,
+    color: bool,
+) -> Result<Seq2seqOutcome> {
+    config.check()?;
+    create_dir(&config.out)?;
+    let mut rng = NumpyRandom::new(config.seed);
+    let data = load(config, &mut rng)?;
+    let (v, d, h) = (data.vocab.len(), config.wordvec_size, config.hidden_size);
+    let epochs = match config.model {
+        ModelKind::Seq2seq => run(
+            Seq2seq::<f32>::new(v, d, h, &mut rng)?,
+            &data,
+            config,
+            &mut rng,
+            progress,
+            lines,
+            color,
+        )?,
+        ModelKind::Peeky => run(
+            PeekySeq2seq::<f32>::new(v, d, h, &mut rng)?,
+            &data,
+            config,
+            &mut rng,
+            progress,
+            lines,
+            color,
+        )?,
+        ModelKind::Attention => run(
+            AttentionSeq2seq::<f32>::new(v, d, h, &mut rng)?,
+            &data,
+            config,
+            &mut rng,
+            progress,
+            lines,
+            color,
+        )?,
+    };
+    let mut files = vec![Seq2seqConfig::params_file(&config.out, config.model)];
+    let acc_file = Seq2seqConfig::accuracy_file(&config.out, config.variant());
+    let csv: String = epochs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("{},{}\n", i + 1, e.accuracy))
+        .collect();
+    nn_train::write_atomic(&acc_file, |f| {
+        f.write_all(format!("epoch,accuracy\n{csv}").as_bytes())
+    })?;
+    files.push(acc_file);
+    files.push(plot_runs(&config.out, config.set)?);
+    Ok(Seq2seqOutcome { epochs, files })
+}
+
+/// The runs whose accuracies are in `out` for `set`, in the book's order.
+fn plot_runs(out: &Path, set: SequenceSet) -> Result<PathBuf> {
+    let (variants, figure, title): (&[&str], _, _) = match set {
+        SequenceSet::Addition => (
+            &["baseline", "reverse", "peeky", "reverse + peeky"],
+            "seq2seq_accuracy.png",
+            "seq2seq on addition.txt",
+        ),
+        SequenceSet::Date => (
+            &["attention", "attention (not reversed)"],
+            "attention_accuracy.png",
+            "attention seq2seq on date.txt",
+        ),
+    };
+    let mut runs = Vec::new();
+    for variant in variants {
+        let path = Seq2seqConfig::accuracy_file(out, variant);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let acc: Vec<f64> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(1)?.parse().ok())
+            .collect();
+        if !acc.is_empty() {
+            runs.push(((*variant).to_owned(), acc));
+        }
+    }
+    let path = out.join(figure);
+    crate::plot::accuracy_curves(&path, title, &runs)?;
+    Ok(path)
+}
+
+fn run<M: Seq2seqModel<f32> + 'static>(
+    model: M,
+    data: &SequenceData,
+    config: &Seq2seqConfig,
+    rng: &mut NumpyRandom,
+    progress: &mut dyn Progress,
+    lines: &mut dyn Write,
+    color: bool,
+) -> Result<Vec<EpochReport>> {
+    let mut trainer = Trainer::new(model, OptimizerKind::Adam.build(None)?);
+    let fit = FitConfig {
+        max_epoch: 1,
+        batch_size: config.batch_size,
+        max_grad: Some(config.max_grad),
+        eval_interval: Some(20),
+        style: RecordStyle::Trainer,
+    };
+    let mut reports = Vec::new();
+    for _ in 0..config.epochs {
+        let start = Instant::now();
+        trainer.fit_rows(
+            data.x_train.view(),
+            data.t_train.view(),
+            &fit,
+            rng,
+            progress,
+        )?;
+        let train_seconds = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let evaluate = if config.one_at_a_time {
+            eval_seq2seq_one_at_a_time
+        } else {
+            eval_seq2seq
+        };
+        let result = evaluate(
+            trainer.model(),
+            data.x_test.view(),
+            data.t_test.view(),
+            &data.vocab,
+            config.reverse,
+            config.verbose,
+        )?;
+        let eval_seconds = start.elapsed().as_secs_f64();
+        // A closed pipe (`| head`) must not stop training.
+        for sample in &result.samples {
+            let _ = writeln!(lines, "{}", sample.book_lines(color));
+        }
+        let _ = writeln!(lines, "{}", result.book_line());
+        reports.push(EpochReport {
+            accuracy: result.accuracy(),
+            train_seconds,
+            eval_seconds,
+        });
+    }
+    let _ = lines.flush();
+    save_params(
+        Seq2seqConfig::params_file(&config.out, config.model),
+        trainer.model(),
+        Precision::F16,
+    )?;
+    Ok(reports)
+}
