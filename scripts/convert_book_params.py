@@ -4,6 +4,7 @@
     python3 scripts/convert_book_params.py BOOK/ch04/cbow_params.pkl out/book_cbow_params.npz
     python3 scripts/convert_book_params.py BOOK/ch06/Rnnlm.pkl out/book_Rnnlm.npz
     python3 scripts/convert_book_params.py BOOK/ch06/BetterRnnlm.pkl out/book_BetterRnnlm.npz
+    python3 scripts/convert_book_params.py BOOK/ch08/AttentionSeq2seq.pkl out/book_AttentionSeq2seq.npz
 
 Chapter 4's cbow_params.pkl (a dict of word_vecs float16 (V, H), word_to_id,
 id_to_word) becomes what `nn-examples word2vec` writes: `word_vecs` (float16,
@@ -17,6 +18,12 @@ writes: the arrays under the names of `nn_text::rnnlm` (`embed_W`, `lstm_Wx`,
 ...), float16 unchanged; BetterRnnlm's output weight, the embedding's
 transpose (weight tying), is checked and dropped. `nn-examples rnnlm-eval` and
 `rnnlm-generate --params FILE` then use the book's trained models.
+
+Chapters 7-8's Seq2seq, PeekySeq2seq and AttentionSeq2seq pickles (10 float16
+arrays, the encoder's then the decoder's) become what `nn-examples seq2seq` and
+`attention` write: the arrays under `nn_text::seq2seq::PARAM_NAMES`
+(`encoder.embed_W`, ..., `decoder.affine_b`), float16 unchanged, so that
+`nn-examples attention-show --params FILE` draws the book's trained model.
 
 Needs numpy only; writes the file atomically.
 """
@@ -45,9 +52,35 @@ BETTER_NAMES = ['embed_W', 'lstm_Wx1', 'lstm_Wh1', 'lstm_b1', 'lstm_Wx2', 'lstm_
                 'affine_W', 'affine_b']
 
 
+SEQ2SEQ_NAMES = ['encoder.embed_W', 'encoder.lstm_Wx', 'encoder.lstm_Wh', 'encoder.lstm_b',
+                 'decoder.embed_W', 'decoder.lstm_Wx', 'decoder.lstm_Wh', 'decoder.lstm_b',
+                 'decoder.affine_W', 'decoder.affine_b']
+
+
+def convert_seq2seq(params, source):
+    shapes = [p.shape for p in params]
+    v, d = params[0].shape
+    h = params[2].shape[0]
+    dec_in, affine_in = params[5].shape[0], params[8].shape[0]
+    if (params[2].shape != (h, 4 * h) or params[1].shape != (d, 4 * h) or params[4].shape != (v, d)
+            or params[8].shape[1] != v):
+        raise SystemExit(f"{source}: arrays {shapes} are not a seq2seq model's")
+    if (dec_in, affine_in) == (d, h):
+        model = 'Seq2seq'
+    elif (dec_in, affine_in) == (h + d, 2 * h):
+        model = 'PeekySeq2seq'
+    elif (dec_in, affine_in) == (d, 2 * h):
+        model = 'AttentionSeq2seq'
+    else:
+        raise SystemExit(f"{source}: a decoder of {shapes[5]} and {shapes[8]} is none of the book's three")
+    return dict(zip(SEQ2SEQ_NAMES, params)), f"{model} V={v} D={d} H={h}"
+
+
 def convert_rnnlm(params, source):
     params = [np.asarray(p) for p in params]
     shapes = [p.shape for p in params]
+    if len(params) == len(SEQ2SEQ_NAMES):
+        return convert_seq2seq(params, source)
     if len(params) == len(RNNLM_NAMES):
         names = RNNLM_NAMES
     elif len(params) == len(BETTER_NAMES):
@@ -57,7 +90,8 @@ def convert_rnnlm(params, source):
             raise SystemExit(f"{source}: the output weight {affine.shape} is not the embedding's "
                              f"transpose {embed.T.shape}: not BetterRnnlm's tied weights")
     else:
-        raise SystemExit(f"{source}: {len(params)} arrays {shapes}: neither Rnnlm's 6 nor BetterRnnlm's 9")
+        raise SystemExit(f"{source}: {len(params)} arrays {shapes}: not Rnnlm's 6, BetterRnnlm's 9 "
+                         "or a seq2seq model's 10")
     v, d = params[0].shape
     h = params[2].shape[0]
     if params[2].shape != (h, 4 * h) or params[1].shape[1] != 4 * h:
@@ -83,7 +117,7 @@ def main():
         arrays, what = convert_rnnlm(params, source)
     else:
         raise SystemExit(f"{source}: neither chapter 4's word2vec parameters (a dict of word_vecs, "
-                         "id_to_word) nor chapter 6's (a list of arrays)")
+                         "id_to_word) nor chapters 6-8's (a list of arrays)")
     directory = os.path.dirname(os.path.abspath(target))
     fd, tmp = tempfile.mkstemp(dir=directory, suffix='.npz.tmp')
     try:

@@ -10,12 +10,13 @@ use std::time::Instant;
 use ndarray::{Array2, s};
 use nn_core::{Error, Result};
 use nn_optim::OptimizerKind;
-use nn_text::params::{Precision, save_params};
+use nn_text::params::{Precision, load_params, save_params};
 use nn_text::seq2seq::{
-    AttentionSeq2seq, PeekySeq2seq, Seq2seq, Seq2seqModel, eval_seq2seq, eval_seq2seq_one_at_a_time,
+    AttentionSeq2seq, PeekySeq2seq, Seq2seq, Seq2seqEval, Seq2seqModel, eval_seq2seq,
+    eval_seq2seq_one_at_a_time,
 };
 use nn_text::sequence::{SequenceData, SequenceSet, load_data_with};
-use nn_train::{FitConfig, NumpyRandom, Progress, RecordStyle, Trainer};
+use nn_train::{FitConfig, Npz, NumpyRandom, Progress, RecordStyle, Trainer};
 
 use crate::ch03::create_dir;
 
@@ -409,4 +410,154 @@ fn run<M: Seq2seqModel<f32> + 'static>(
         Precision::F16,
     )?;
     Ok(reports)
+}
+
+/// Parameters saved by `seq2seq` or `attention` (or the book's, converted
+/// by `scripts/convert_book_params.py`), as the model they belong to.
+#[derive(Debug, Clone)]
+pub enum SavedSeq2seq {
+    /// A `Seq2seq`.
+    Seq2seq(Box<Seq2seq<f32>>),
+    /// A `PeekySeq2seq`.
+    Peeky(Box<PeekySeq2seq<f32>>),
+    /// An `AttentionSeq2seq`.
+    Attention(Box<AttentionSeq2seq<f32>>),
+}
+
+impl SavedSeq2seq {
+    /// Reads `path`, telling the model by its arrays' shapes (the decoder's
+    /// LSTM input and affine widths: `D`, `H` for `Seq2seq`; `H + D`, `2H`
+    /// for `PeekySeq2seq`; `D`, `2H` for `AttentionSeq2seq`).
+    ///
+    /// # Errors
+    /// A missing or damaged file, or arrays that are none of the three.
+    pub fn load(path: &Path) -> Result<Self> {
+        let npz = Npz::read(path)?;
+        let shape = |name: &str| -> Result<(usize, usize)> {
+            match npz.get(name).map(|a| a.shape().to_vec()).as_deref() {
+                Some(&[r, c]) => Ok((r, c)),
+                Some(other) => Err(Error::file(
+                    path,
+                    format!("{name} is {other:?}, not a matrix"),
+                )),
+                None => Err(Error::file(
+                    path,
+                    format!(
+                        "no array {name}: not a seq2seq model's parameters (it has {:?})",
+                        npz.names().collect::<Vec<_>>()
+                    ),
+                )),
+            }
+        };
+        let ((v, d), (h, _)) = (shape("encoder.embed_W")?, shape("encoder.lstm_Wh")?);
+        let (dec_in, affine_in) = (shape("decoder.lstm_Wx")?.0, shape("decoder.affine_W")?.0);
+        let mut rng = NumpyRandom::new(0);
+        let mut saved = if (dec_in, affine_in) == (d, h) {
+            Self::Seq2seq(Box::new(Seq2seq::new(v, d, h, &mut rng)?))
+        } else if (dec_in, affine_in) == (h + d, 2 * h) {
+            Self::Peeky(Box::new(PeekySeq2seq::new(v, d, h, &mut rng)?))
+        } else if (dec_in, affine_in) == (d, 2 * h) {
+            Self::Attention(Box::new(AttentionSeq2seq::new(v, d, h, &mut rng)?))
+        } else {
+            return Err(Error::file(
+                path,
+                format!(
+                    "a decoder with LSTM input {dec_in} and affine input {affine_in} for D = {d}, \
+                     H = {h} is none of the book's three models"
+                ),
+            ));
+        };
+        load_params(path, saved.model())?;
+        Ok(saved)
+    }
+
+    /// Which model it is.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Self::Seq2seq(_) => ModelKind::Seq2seq,
+            Self::Peeky(_) => ModelKind::Peeky,
+            Self::Attention(_) => ModelKind::Attention,
+        }
+    }
+
+    /// The model.
+    pub fn model(&mut self) -> &mut dyn Seq2seqModel<f32> {
+        match self {
+            Self::Seq2seq(m) => &mut **m,
+            Self::Peeky(m) => &mut **m,
+            Self::Attention(m) => &mut **m,
+        }
+    }
+}
+
+/// The data set whose vocabulary has `vocab_size` characters.
+///
+/// # Errors
+/// Neither's: parameters from another data set.
+pub fn set_of_vocab(vocab_size: usize, path: &Path) -> Result<SequenceSet> {
+    let sizes = [SequenceSet::Addition, SequenceSet::Date].map(|set| {
+        let size = set.load(None).map(|d| d.vocab.len()).unwrap_or(0);
+        (set, size)
+    });
+    sizes
+        .iter()
+        .find(|(_, size)| *size == vocab_size)
+        .map(|(set, _)| *set)
+        .ok_or_else(|| {
+            Error::file(
+                path,
+                format!(
+                    "parameters for {vocab_size} characters: neither addition.txt's {} nor date.txt's {} \
+                     (parameters from another data set)",
+                    sizes[0].1, sizes[1].1
+                ),
+            )
+        })
+}
+
+/// Evaluates saved parameters as one epoch's evaluation of `seq2seq` /
+/// `attention`: the data set told by the vocabulary's size, split with
+/// `seed`, questions reversed when `reverse` (by default as the book
+/// trains each model: reversed for `AttentionSeq2seq` only); the book's
+/// ten questions and `val acc` to `lines`.
+///
+/// # Errors
+/// A missing, damaged or foreign parameter file, or an unreadable data file.
+pub fn seq2seq_eval(
+    params: &Path,
+    data: Option<&Path>,
+    reverse: Option<bool>,
+    seed: u32,
+    one_at_a_time: bool,
+    lines: &mut dyn Write,
+    color: bool,
+) -> Result<Seq2seqEval> {
+    let mut saved = SavedSeq2seq::load(params)?;
+    let set = set_of_vocab(saved.model().vocab_size(), params)?;
+    let config = Seq2seqConfig {
+        data: data.map(Path::to_path_buf),
+        set,
+        reverse: reverse.unwrap_or(saved.kind() == ModelKind::Attention),
+        seed,
+        ..Seq2seqConfig::seq2seq()
+    };
+    let data = load(&config, &mut NumpyRandom::new(seed))?;
+    let evaluate = if one_at_a_time {
+        eval_seq2seq_one_at_a_time
+    } else {
+        eval_seq2seq
+    };
+    let result = evaluate(
+        saved.model(),
+        data.x_test.view(),
+        data.t_test.view(),
+        &data.vocab,
+        config.reverse,
+        config.verbose,
+    )?;
+    for sample in &result.samples {
+        let _ = writeln!(lines, "{}", sample.book_lines(color));
+    }
+    let _ = writeln!(lines, "{}", result.book_line());
+    Ok(result)
 }

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, s};
 use nn_core::{Error, Result};
-use nn_text::params::load_params;
 use nn_text::seq2seq::AttentionSeq2seq;
 use nn_text::sequence::SequenceSet;
-use nn_train::{Npz, NumpyRandom};
+use nn_train::NumpyRandom;
+
+use crate::ch07::SavedSeq2seq;
 
 use crate::ch03::create_dir;
 
@@ -63,47 +64,16 @@ pub struct AttentionMap {
 /// # Errors
 /// A missing or damaged file, or parameters of another model.
 pub fn load_attention_model(path: &Path) -> Result<AttentionSeq2seq<f32>> {
-    let npz = Npz::read(path)?;
-    let shape = |name: &str| -> Result<Vec<usize>> {
-        npz.get(name).map(|a| a.shape().to_vec()).ok_or_else(|| {
-            Error::file(
-                path,
-                format!(
-                    "no array {name}: not an AttentionSeq2seq's parameters (it has {:?})",
-                    npz.names().collect::<Vec<_>>()
-                ),
-            )
-        })
-    };
-    let embed = shape("encoder.embed_W")?;
-    let (wh, wx, affine) = (
-        shape("encoder.lstm_Wh")?,
-        shape("decoder.lstm_Wx")?,
-        shape("decoder.affine_W")?,
-    );
-    if embed.len() != 2 || wh.len() != 2 || wx.len() != 2 || affine.len() != 2 {
-        return Err(Error::file(path, "the parameters are not matrices"));
-    }
-    let (v, d, h) = (embed[0], embed[1], wh[0]);
-    if wx[0] != d || affine[0] != 2 * h {
-        return Err(Error::file(
+    match SavedSeq2seq::load(path)? {
+        SavedSeq2seq::Attention(model) => Ok(*model),
+        other => Err(Error::file(
             path,
             format!(
-                "a {} decoder (lstm_Wx {wx:?}, affine_W {affine:?}), not an AttentionSeq2seq's \
-                 (lstm_Wx [{d}, {}], affine_W [{}, {v}])",
-                if wx[0] == d + h {
-                    "PeekySeq2seq"
-                } else {
-                    "Seq2seq"
-                },
-                4 * h,
-                2 * h
+                "the parameters of a {}, not an AttentionSeq2seq",
+                other.kind().name()
             ),
-        ));
+        )),
     }
-    let mut model = AttentionSeq2seq::new(v, d, h, &mut NumpyRandom::new(0))?;
-    load_params(path, &mut model)?;
-    Ok(model)
 }
 
 /// `visualize_attention.py`: the date data set (questions reversed, as the

@@ -271,6 +271,36 @@ enum Command {
         #[command(flatten)]
         common: Seq2seqArgs,
     },
+    /// Chapters 7-8: the book's ten test questions and val acc of saved parameters (any of the three models, told by their arrays; the data set by the vocabulary's size).
+    Seq2seqEval {
+        /// The parameters [default: the --model's file in --out].
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Which model's file to read from --out.
+        #[arg(long, value_enum, default_value_t = Seq2seqModelArg::Attention)]
+        model: Seq2seqModelArg,
+        /// Directory with the parameters when --params is not given.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Directory with addition.txt / date.txt, or with sequence/ holding them [env: DLFS2_DATA, if it holds them; default: the shipped copies].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Feed the questions reversed [default: for AttentionSeq2seq only, as the book trains].
+        #[arg(long, conflicts_with = "no_reverse")]
+        reverse: bool,
+        /// Feed the questions in reading order.
+        #[arg(long)]
+        no_reverse: bool,
+        /// numpy seed of the data set's shuffle (the split).
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+        /// Answer one question at a time, as the book.
+        #[arg(long)]
+        one_at_a_time: bool,
+        /// Threads [default: every core].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Chapter 8, visualize_attention.py: heat maps of the attention weights (attention_1.png …) for 5 test dates, from saved parameters.
     AttentionShow {
         /// The parameters [default: AttentionSeq2seq.npz in --out].
@@ -354,6 +384,14 @@ impl SavedRnnlm {
 fn env_data(set: nn_text::sequence::SequenceSet) -> Option<PathBuf> {
     let dir = PathBuf::from(std::env::var_os("DLFS2_DATA")?);
     nn_examples::ch07::find_set(&dir, set).map(|_| dir)
+}
+
+/// The three seq2seq models, for file names.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Seq2seqModelArg {
+    Seq2seq,
+    Peeky,
+    Attention,
 }
 
 /// The flags `seq2seq` and `attention` share.
@@ -848,6 +886,43 @@ fn main() -> ExitCode {
             let mut config = nn_examples::ch07::Seq2seqConfig::attention();
             config.reverse = !no_reverse;
             common.run(config, epochs, hidden)
+        }
+        Some(Command::Seq2seqEval {
+            params,
+            model,
+            out,
+            data,
+            reverse,
+            no_reverse,
+            seed,
+            one_at_a_time,
+            threads,
+        }) => {
+            use nn_examples::ch07::{ModelKind, Seq2seqConfig, seq2seq_eval};
+            use std::io::IsTerminal;
+            set_split_threads(threads);
+            let kind = match model {
+                Seq2seqModelArg::Seq2seq => ModelKind::Seq2seq,
+                Seq2seqModelArg::Peeky => ModelKind::Peeky,
+                Seq2seqModelArg::Attention => ModelKind::Attention,
+            };
+            let params = params.unwrap_or_else(|| Seq2seqConfig::params_file(&out, kind));
+            let reverse = (reverse || no_reverse).then_some(reverse);
+            let data = data.or_else(|| {
+                env_data(nn_text::sequence::SequenceSet::Addition)
+                    .or_else(|| env_data(nn_text::sequence::SequenceSet::Date))
+            });
+            let color = std::io::stdout().is_terminal();
+            seq2seq_eval(
+                &params,
+                data.as_deref(),
+                reverse,
+                seed,
+                one_at_a_time,
+                &mut std::io::stdout(),
+                color,
+            )
+            .map(|_| ())
         }
         Some(Command::AttentionShow {
             params,

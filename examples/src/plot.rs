@@ -349,6 +349,14 @@ pub fn accuracy_curves(path: &Path, title: &str, runs: &[(String, Vec<f64>)]) ->
     if runs.is_empty() || runs.iter().any(|(_, acc)| acc.is_empty()) {
         return Err(Error::file(path, "no accuracies to plot"));
     }
+    // matplotlib's first five colours, as the book's figures draw their lines.
+    const LINES: [RGBColor; 5] = [
+        RGBColor(0x1f, 0x77, 0xb4),
+        RGBColor(0xff, 0x7f, 0x0e),
+        RGBColor(0x2c, 0xa0, 0x2c),
+        RGBColor(0xd6, 0x27, 0x28),
+        RGBColor(0x94, 0x67, 0xbd),
+    ];
     let epochs = runs.iter().map(|(_, acc)| acc.len()).max().unwrap_or(1);
     render(path, |root| {
         root.fill(&WHITE)?;
@@ -368,7 +376,7 @@ pub fn accuracy_curves(path: &Path, title: &str, runs: &[(String, Vec<f64>)]) ->
             .axis_desc_style(("sans-serif", 20))
             .draw()?;
         for (k, (label, acc)) in runs.iter().enumerate() {
-            let color = CLASS_COLORS[k % CLASS_COLORS.len()];
+            let color = LINES[k % LINES.len()];
             let points: Vec<(f64, f64)> = acc
                 .iter()
                 .enumerate()
@@ -388,7 +396,7 @@ pub fn accuracy_curves(path: &Path, title: &str, runs: &[(String, Vec<f64>)]) ->
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .label_font(("sans-serif", 18))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
@@ -450,9 +458,10 @@ pub fn attention_map(
             .margin(20)
             .x_label_area_size(40)
             .y_label_area_size(40)
+            // A segmented range `0..k` has a segment for each of 0..=k.
             .build_cartesian_2d(
-                (0..n_cols as i32).into_segmented(),
-                (0..n_rows as i32).into_segmented(),
+                (0..n_cols as i32 - 1).into_segmented(),
+                (0..n_rows as i32 - 1).into_segmented(),
             )?;
         chart
             .configure_mesh()

@@ -197,6 +197,26 @@ fn attention_trains_and_shows_the_books_questions() {
         }
         assert!(map.file.is_file());
     }
+    // seq2seq-eval reads the saved model: the book's printout for the whole
+    // test set, the same batched as one question at a time.
+    let batched = stdout_of(
+        nn_examples()
+            .args(["seq2seq-eval", "--out"])
+            .arg(dir.path()),
+    );
+    check_printout(
+        &format!("| epoch 1 |  iter 1 / 1 | time 0[s] | loss 0\n{batched}"),
+        1,
+        1,
+        10,
+    );
+    let single = stdout_of(
+        nn_examples()
+            .args(["seq2seq-eval", "--one-at-a-time", "--out"])
+            .arg(dir.path()),
+    );
+    assert_eq!(batched, single);
+
     // The command: the same files.
     std::fs::remove_file(dir.path().join("attention_1.png")).unwrap();
     stdout_of(

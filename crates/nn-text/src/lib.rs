@@ -29,8 +29,12 @@
 //! numpy's generator), its `RnnlmTrainer` with checkpoints that resume a run
 //! exactly, `eval_perplexity`, and chapter 7's text generation.
 //!
-//! Chapters 7 and 8's data sets ([`sequence`]): the book's addition and
-//! date problems, shipped in the crate, split as the book splits them.
+//! Chapters 7 and 8: the data sets ([`sequence`]: the book's addition and
+//! date problems, shipped in the crate, split as the book splits them) and
+//! the models ([`seq2seq`]: `Seq2seq`, `PeekySeq2seq`, `AttentionSeq2seq`,
+//! greedy generation in batches, `eval_seq2seq`), trained by
+//! `nn_train::Trainer::fit_rows`; their parameters save and load through
+//! [`params`], as the language models' do.
 //!
 //! The SVDs need LAPACK, which the default feature `blas` takes from the
 //! system's OpenBLAS; without it the rest of the crate builds in pure Rust.

@@ -279,7 +279,7 @@ impl<F: Float> AttentionSeq2seq<F> {
     ///
     /// # Errors
     /// Called before forward.
-    pub fn backward_all(&mut self) -> Result<()> {
+    pub fn backward(&mut self) -> Result<()> {
         let dscore = self.softmax.backward(F::one())?;
         let dhs = self.decoder.backward(dscore)?;
         self.encoder.backward(dhs)
@@ -318,7 +318,7 @@ impl<F: Float> Model<F> for AttentionSeq2seq<F> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        self.backward_all()
+        Self::backward(self)
     }
 
     fn check_data(&mut self, x: ArrayView2<'_, usize>, t: &[usize]) -> Result<()> {

@@ -30,7 +30,7 @@ use crate::params::NamedParameters;
 /// let (xs, ts) = (array![[1, 2, 3], [3, 2, 1]], array![[0, 4, 5], [0, 5, 4]]);
 /// let loss = model.forward_rows(xs.view(), ts.view())?;
 /// assert!((loss - 13f32.ln()).abs() < 0.1); // near-uniform at first
-/// model.backward_all()?;
+/// model.backward()?;
 /// let answers = model.generate(xs.view(), &[0, 0], 2)?;
 /// assert_eq!(answers.dim(), (2, 2));
 /// # Ok::<(), nn_core::Error>(())
@@ -103,7 +103,7 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
     ///
     /// # Errors
     /// Called before forward.
-    pub fn backward_all(&mut self) -> Result<()> {
+    pub fn backward(&mut self) -> Result<()> {
         let dscore = self.softmax.backward(F::one())?;
         let dh = self.decoder.backward(dscore)?;
         self.encoder.backward(dh)
@@ -137,7 +137,7 @@ impl<F: Float, D: Seq2seqDecoder<F>> Model<F> for Seq2seq<F, D> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        self.backward_all()
+        Self::backward(self)
     }
 
     fn check_data(&mut self, x: ArrayView2<'_, usize>, t: &[usize]) -> Result<()> {
