@@ -1,4 +1,5 @@
-//! A steady-state training step of the word2vec models allocates nothing:
+//! A steady-state training step of the word2vec, RNN language and seq2seq
+//! models allocates nothing:
 //! the shared weights' single gradients, the samplers' buffers and every
 //! layer's outputs are reused. Counted with a global allocator; this test
 //! binary holds this one test so that no other test's allocations count, and
@@ -88,6 +89,45 @@ fn steady_state_word2vec_and_rnnlm_steps_do_not_allocate() {
         assert_eq!(steps(&mut simple, 10, 1), 0, "SimpleCBOW");
     }
     rnnlm_steps_do_not_allocate();
+    seq2seq_steps_do_not_allocate();
+}
+
+/// Chapters 7–8's models, a step as the Trainer takes it (forward on rows of
+/// questions and answers, backward, Adam), allocate nothing once warm.
+fn seq2seq_steps_do_not_allocate() {
+    use nn_text::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seq};
+    if !cfg!(feature = "blas") {
+        return; // matrixmultiply allocates its packing buffers
+    }
+    fn rounds<M: Model<f32, Input = usize, Label = usize>>(model: &mut M) -> usize {
+        let xs = ndarray::Array2::from_shape_fn((64, 6), |(i, j)| (i * 3 + j * 5) % 12);
+        let ts: Vec<usize> = (0..64 * 4).map(|i| (i * 7 + i / 4) % 12).collect();
+        let mut adam = Adam::<f32>::default();
+        let mut step = |model: &mut M, k: usize| {
+            let rows = (k % 4) * 16..(k % 4 + 1) * 16;
+            model
+                .forward(
+                    xs.slice(ndarray::s![rows.clone(), ..]),
+                    &ts[rows.start * 4..rows.end * 4],
+                )
+                .unwrap();
+            model.backward().unwrap();
+            assert_eq!(adam.update(model).unwrap(), Update::Applied);
+        };
+        let warm_up = allocations_during(|| (0..2).for_each(|k| step(model, k)));
+        assert!(warm_up > 0);
+        (0..3)
+            .map(|round| allocations_during(|| (0..4).for_each(|k| step(model, 2 + round * 4 + k))))
+            .min()
+            .unwrap_or(0)
+    }
+    let mut rng = NumpyRandom::new(3);
+    let mut plain = Seq2seq::<f32>::new(12, 4, 8, &mut rng).unwrap();
+    assert_eq!(rounds(&mut plain), 0, "Seq2seq");
+    let mut peeky = PeekySeq2seq::<f32>::new(12, 4, 8, &mut rng).unwrap();
+    assert_eq!(rounds(&mut peeky), 0, "PeekySeq2seq");
+    let mut attention = AttentionSeq2seq::<f32>::new(12, 4, 8, &mut rng).unwrap();
+    assert_eq!(rounds(&mut attention), 0, "AttentionSeq2seq");
 }
 
 /// Chapters 5–6's language models trained by the RnnlmTrainer (batches,
