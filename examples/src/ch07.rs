@@ -271,34 +271,18 @@ pub fn train_seq2seq(
     let mut rng = NumpyRandom::new(config.seed);
     let data = load(config, &mut rng)?;
     let (v, d, h) = (data.vocab.len(), config.wordvec_size, config.hidden_size);
+    let mut run = Run {
+        data: &data,
+        config,
+        rng: &mut rng,
+        progress,
+        lines,
+        color,
+    };
     let epochs = match config.model {
-        ModelKind::Seq2seq => run(
-            Seq2seq::<f32>::new(v, d, h, &mut rng)?,
-            &data,
-            config,
-            &mut rng,
-            progress,
-            lines,
-            color,
-        )?,
-        ModelKind::Peeky => run(
-            PeekySeq2seq::<f32>::new(v, d, h, &mut rng)?,
-            &data,
-            config,
-            &mut rng,
-            progress,
-            lines,
-            color,
-        )?,
-        ModelKind::Attention => run(
-            AttentionSeq2seq::<f32>::new(v, d, h, &mut rng)?,
-            &data,
-            config,
-            &mut rng,
-            progress,
-            lines,
-            color,
-        )?,
+        ModelKind::Seq2seq => run.epochs(|rng| Seq2seq::<f32>::new(v, d, h, rng))?,
+        ModelKind::Peeky => run.epochs(|rng| PeekySeq2seq::<f32>::new(v, d, h, rng))?,
+        ModelKind::Attention => run.epochs(|rng| AttentionSeq2seq::<f32>::new(v, d, h, rng))?,
     };
     let mut files = vec![Seq2seqConfig::params_file(&config.out, config.model)];
     let acc_file = Seq2seqConfig::accuracy_file(&config.out, config.variant());
@@ -349,67 +333,86 @@ fn plot_runs(out: &Path, set: SequenceSet) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn run<M: Seq2seqModel<f32> + 'static>(
-    model: M,
-    data: &SequenceData,
-    config: &Seq2seqConfig,
-    rng: &mut NumpyRandom,
-    progress: &mut dyn Progress,
-    lines: &mut dyn Write,
+/// What a run's epochs need besides the model.
+struct Run<'a> {
+    data: &'a SequenceData,
+    config: &'a Seq2seqConfig,
+    rng: &'a mut NumpyRandom,
+    progress: &'a mut dyn Progress,
+    lines: &'a mut dyn Write,
     color: bool,
-) -> Result<Vec<EpochReport>> {
-    let mut trainer = Trainer::new(model, OptimizerKind::Adam.build(None)?);
-    let fit = FitConfig {
-        max_epoch: 1,
-        batch_size: config.batch_size,
-        max_grad: Some(config.max_grad),
-        eval_interval: Some(20),
-        style: RecordStyle::Trainer,
-    };
-    let mut reports = Vec::new();
-    for _ in 0..config.epochs {
-        let start = Instant::now();
-        trainer.fit_rows(
-            data.x_train.view(),
-            data.t_train.view(),
-            &fit,
-            rng,
-            progress,
-        )?;
-        let train_seconds = start.elapsed().as_secs_f64();
-        let start = Instant::now();
+}
+
+impl Run<'_> {
+    /// Builds the model from the run's generator (the book draws the
+    /// weights right after the data set's shuffle), trains it epoch by
+    /// epoch with the book's `Trainer` and Adam, evaluating and printing
+    /// after each, then saves it.
+    fn epochs<M: Seq2seqModel<f32> + 'static>(
+        &mut self,
+        build: impl FnOnce(&mut NumpyRandom) -> Result<M>,
+    ) -> Result<Vec<EpochReport>> {
+        let (data, config) = (self.data, self.config);
+        let model = build(self.rng)?;
+        let mut trainer = Trainer::new(model, OptimizerKind::Adam.build(None)?);
+        let fit = FitConfig {
+            max_epoch: 1,
+            batch_size: config.batch_size,
+            max_grad: Some(config.max_grad),
+            eval_interval: Some(20),
+            style: RecordStyle::Trainer,
+        };
         let evaluate = if config.one_at_a_time {
             eval_seq2seq_one_at_a_time
         } else {
             eval_seq2seq
         };
-        let result = evaluate(
-            trainer.model(),
-            data.x_test.view(),
-            data.t_test.view(),
-            &data.vocab,
-            config.reverse,
-            config.verbose,
-        )?;
-        let eval_seconds = start.elapsed().as_secs_f64();
-        // A closed pipe (`| head`) must not stop training.
-        for sample in &result.samples {
-            let _ = writeln!(lines, "{}", sample.book_lines(color));
+        let mut reports = Vec::new();
+        for _ in 0..config.epochs {
+            let start = Instant::now();
+            trainer.fit_rows(
+                data.x_train.view(),
+                data.t_train.view(),
+                &fit,
+                self.rng,
+                self.progress,
+            )?;
+            let train_seconds = start.elapsed().as_secs_f64();
+            let start = Instant::now();
+            let result = evaluate(
+                trainer.model(),
+                data.x_test.view(),
+                data.t_test.view(),
+                &data.vocab,
+                config.reverse,
+                config.verbose,
+            )?;
+            let eval_seconds = start.elapsed().as_secs_f64();
+            print_eval(&result, self.lines, self.color);
+            reports.push(EpochReport {
+                accuracy: result.accuracy(),
+                train_seconds,
+                eval_seconds,
+            });
         }
-        let _ = writeln!(lines, "{}", result.book_line());
-        reports.push(EpochReport {
-            accuracy: result.accuracy(),
-            train_seconds,
-            eval_seconds,
-        });
+        save_params(
+            Seq2seqConfig::params_file(&config.out, config.model),
+            trainer.model(),
+            Precision::F16,
+        )?;
+        Ok(reports)
     }
+}
+
+/// The book's printout of an evaluation: the kept questions, then `val
+/// acc`. A closed pipe (`| head`) must not stop training, so write errors
+/// are ignored.
+fn print_eval(result: &Seq2seqEval, lines: &mut dyn Write, color: bool) {
+    for sample in &result.samples {
+        let _ = writeln!(lines, "{}", sample.book_lines(color));
+    }
+    let _ = writeln!(lines, "{}", result.book_line());
     let _ = lines.flush();
-    save_params(
-        Seq2seqConfig::params_file(&config.out, config.model),
-        trainer.model(),
-        Precision::F16,
-    )?;
-    Ok(reports)
 }
 
 /// Parameters saved by `seq2seq` or `attention` (or the book's, converted
@@ -555,9 +558,6 @@ pub fn seq2seq_eval(
         config.reverse,
         config.verbose,
     )?;
-    for sample in &result.samples {
-        let _ = writeln!(lines, "{}", sample.book_lines(color));
-    }
-    let _ = writeln!(lines, "{}", result.book_line());
+    print_eval(&result, lines, color);
     Ok(result)
 }

@@ -1,6 +1,6 @@
 //! `Decoder` (`ch07/seq2seq.py`): the answer from the encoder's state.
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
 use nn_core::{Error, Float, Param, Parameters, Randn, Result};
 
@@ -8,9 +8,13 @@ use super::encoder::check_sizes;
 use crate::rnnlm::scaled_randn;
 
 /// What a [`Seq2seq`](super::Seq2seq) needs of its decoder: the book's
-/// [`Decoder`] and [`PeekyDecoder`](super::PeekyDecoder).
+/// [`Decoder`], [`PeekyDecoder`](super::PeekyDecoder) and
+/// [`AttentionDecoder`](super::AttentionDecoder). Each reads the encoder's
+/// states `enc_hs` `(N, T_q, H)` (the first two only the last step's) and
+/// starts its LSTM from the last step's `h`.
 pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
-    /// The book's name of the whole model (`"Seq2seq"`, `"PeekySeq2seq"`).
+    /// The book's name of the whole model (`"Seq2seq"`, `"PeekySeq2seq"`,
+    /// `"AttentionSeq2seq"`).
     const MODEL: &'static str;
 
     /// The book's initial weights from `rng`, in its order.
@@ -26,40 +30,114 @@ pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
     where
         Self: Sized;
 
-    /// The scores `(N, T, V)` of the next character after each of `xs`
-    /// `(N, T)`, starting from the encoder's state `h` `(N, H)`.
+    /// Sets the LSTM's state to the encoder's last `h` (the cell from
+    /// zeros), as the book's `lstm.set_state(h)`.
     ///
     /// # Errors
-    /// Ids outside the vocabulary, or `h` of another shape.
-    fn forward(
+    /// `enc_hs` of another hidden size, or without steps.
+    fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()>;
+
+    /// The scores `(N, T, V)` of the next character after each of `xs`
+    /// `(N, T)`, the LSTM going on from its current state.
+    ///
+    /// # Errors
+    /// Ids outside the vocabulary, or `enc_hs` of another shape.
+    fn scores(
         &mut self,
         xs: ArrayView2<'_, usize>,
-        h: ArrayView2<'_, F>,
+        enc_hs: ArrayView3<'_, F>,
     ) -> Result<ArrayView3<'_, F>>;
 
-    /// Fills the gradients from ∂L/∂scores and returns ∂L/∂h.
+    /// Fills the gradients from ∂L/∂scores and writes ∂L/∂enc_hs into
+    /// `denc_hs` (resized to `enc_hs`'s shape).
     ///
     /// # Errors
     /// Called before forward, or `dscore` of another shape.
-    fn backward(&mut self, dscore: ArrayView3<'_, F>) -> Result<ArrayView2<'_, F>>;
+    fn backward(&mut self, dscore: ArrayView3<'_, F>, denc_hs: &mut Array3<F>) -> Result<()>;
 
-    /// Greedy decoding from `h` `(N, H)`: `sample_size` characters per row,
-    /// each the highest-scoring one after the previous, the first after
-    /// `start_ids[n]` (the book's `generate`, for a batch of rows).
+    /// The book's `forward(xs, h)`: [`start`](Self::start), then
+    /// [`scores`](Self::scores).
     ///
     /// # Errors
-    /// A start id outside the vocabulary, or `h` of another shape.
+    /// As those two.
+    fn forward(
+        &mut self,
+        xs: ArrayView2<'_, usize>,
+        enc_hs: ArrayView3<'_, F>,
+    ) -> Result<ArrayView3<'_, F>> {
+        self.start(enc_hs)?;
+        self.scores(xs, enc_hs)
+    }
+
+    /// Greedy decoding: `sample_size` characters per row, each the
+    /// highest-scoring one (the first of equal maxima, as `np.argmax`)
+    /// after the previous, the first after `start_ids[n]` (the book's
+    /// `generate`, for a batch of rows).
+    ///
+    /// # Errors
+    /// Not one start id per row, an id outside the vocabulary, or a score
+    /// that is not finite.
     fn generate(
         &mut self,
-        h: ArrayView2<'_, F>,
+        enc_hs: ArrayView3<'_, F>,
         start_ids: &[usize],
         sample_size: usize,
-    ) -> Result<Array2<usize>>;
+    ) -> Result<Array2<usize>> {
+        const OP: &str = "Seq2seqDecoder.generate";
+        let n = enc_hs.dim().0;
+        if start_ids.len() != n {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "one start id per row of enc_hs: {} ids for enc_hs {:?}",
+                    start_ids.len(),
+                    enc_hs.shape()
+                ),
+            ));
+        }
+        let mut ids = Array2::from_shape_fn((n, 1), |(i, _)| start_ids[i]);
+        let mut sampled = Array2::zeros((n, sample_size));
+        self.start(enc_hs)?;
+        for step in 0..sample_size {
+            let score = self.scores(ids.view(), enc_hs)?;
+            argmax_into(OP, score, &mut ids, &mut sampled, step)?;
+        }
+        Ok(sampled)
+    }
+}
+
+/// `enc_hs[:, -1]`, the encoder's last state.
+pub(super) fn last_state<'a, F: Float>(
+    op: &'static str,
+    enc_hs: ArrayView3<'a, F>,
+) -> Result<ArrayView2<'a, F>> {
+    let steps = enc_hs.dim().1;
+    if steps == 0 {
+        return Err(Error::shape(
+            op,
+            format!("enc_hs has no steps: {:?}", enc_hs.shape()),
+        ));
+    }
+    Ok(enc_hs.slice_move(s![.., steps - 1, ..]))
+}
+
+/// `denc_hs` resized to `(n, t, h)` and zeroed but for its last step, which
+/// is `dh`: the book's `Encoder.backward(dh)` input.
+pub(super) fn at_last_step<F: Float>(
+    denc_hs: &mut Array3<F>,
+    (n, t, h): (usize, usize, usize),
+    dh: ArrayView2<'_, F>,
+) {
+    if denc_hs.dim() != (n, t, h) {
+        *denc_hs = Array3::zeros((n, t, h));
+    }
+    denc_hs.fill(F::zero());
+    denc_hs.slice_mut(s![.., t - 1, ..]).assign(&dh);
 }
 
 /// The book's `Decoder(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeLSTM` (its state set to the encoder's
-/// `h` before each batch, `c` from zeros) → `TimeAffine`. Parameters in
+/// last `h` before each batch, `c` from zeros) → `TimeAffine`. Parameters in
 /// the book's order: `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`,
 /// `affine_b`.
 #[derive(Debug, Clone)]
@@ -67,6 +145,8 @@ pub struct Decoder<F: Float> {
     embed: TimeEmbedding<F>,
     lstm: TimeLstm<F>,
     affine: TimeAffine<F>,
+    /// The shape of the encoder states of the last forward.
+    enc_dim: (usize, usize, usize),
 }
 
 impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
@@ -85,43 +165,34 @@ impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
             embed: TimeEmbedding::new(embed_w)?,
             lstm: TimeLstm::new(wx, wh, Array1::zeros(4 * h), true)?,
             affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            enc_dim: (0, 0, 0),
         })
     }
 
-    fn forward(
+    fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {
+        self.enc_dim = enc_hs.dim();
+        self.lstm
+            .set_state(last_state("Decoder.forward", enc_hs)?, None)
+    }
+
+    fn scores(
         &mut self,
         xs: ArrayView2<'_, usize>,
-        h: ArrayView2<'_, F>,
+        _enc_hs: ArrayView3<'_, F>,
     ) -> Result<ArrayView3<'_, F>> {
-        self.lstm.set_state(h, None)?;
         let out = self.embed.forward(xs)?;
         let out = self.lstm.forward(out)?;
         self.affine.forward(out)
     }
 
-    fn backward(&mut self, dscore: ArrayView3<'_, F>) -> Result<ArrayView2<'_, F>> {
+    /// Only the last encoder state reaches the decoder: ∂L/∂enc_hs is the
+    /// LSTM's `dh` there and zero elsewhere.
+    fn backward(&mut self, dscore: ArrayView3<'_, F>, denc_hs: &mut Array3<F>) -> Result<()> {
         let dout = self.affine.backward(dscore)?;
         let dout = self.lstm.backward(dout)?;
         self.embed.backward(dout)?;
-        Ok(self.lstm.dh())
-    }
-
-    fn generate(
-        &mut self,
-        h: ArrayView2<'_, F>,
-        start_ids: &[usize],
-        sample_size: usize,
-    ) -> Result<Array2<usize>> {
-        let mut ids = start_column("Decoder.generate", h, start_ids)?;
-        let mut sampled = Array2::zeros((h.nrows(), sample_size));
-        self.lstm.set_state(h, None)?;
-        for step in 0..sample_size {
-            let out = self.embed.forward(ids.view())?;
-            let out = self.lstm.forward(out)?;
-            let score = self.affine.forward(out)?;
-            argmax_into("Decoder.generate", score, &mut ids, &mut sampled, step)?;
-        }
-        Ok(sampled)
+        at_last_step(denc_hs, self.enc_dim, self.lstm.dh());
+        Ok(())
     }
 }
 
@@ -134,29 +205,10 @@ impl<F: Float> Parameters<F> for Decoder<F> {
     }
 }
 
-/// The first inputs of a generation, `(N, 1)`: one start id per row of `h`.
-pub(super) fn start_column<F>(
-    op: &'static str,
-    h: ArrayView2<'_, F>,
-    start_ids: &[usize],
-) -> Result<Array2<usize>> {
-    if start_ids.len() != h.nrows() {
-        return Err(Error::shape(
-            op,
-            format!(
-                "one start id per row of h: {} ids for h {:?}",
-                start_ids.len(),
-                h.shape()
-            ),
-        ));
-    }
-    Ok(Array2::from_shape_fn((h.nrows(), 1), |(n, _)| start_ids[n]))
-}
-
 /// Writes each row's best class (the first of equal maxima, as
 /// `np.argmax`) of `score` `(N, 1, V)` into `ids` `(N, 1)` and column
 /// `step` of `sampled`.
-pub(super) fn argmax_into<F: Float>(
+fn argmax_into<F: Float>(
     op: &'static str,
     score: ArrayView3<'_, F>,
     ids: &mut Array2<usize>,

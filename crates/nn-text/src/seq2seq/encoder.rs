@@ -127,3 +127,45 @@ pub(super) fn check_sizes(op: &'static str, v: usize, d: usize, h: usize) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, array};
+    use nn_train::NumpyRandom;
+
+    fn grads(e: &mut Encoder<f64>) -> Vec<f64> {
+        let mut out = Vec::new();
+        e.visit_params(&mut |p| {
+            out.extend(p.grad.iter().copied());
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn backward_from_the_last_h_is_backward_all_with_zeros_elsewhere() {
+        let mut e = Encoder::<f64>::new(6, 3, 4, &mut NumpyRandom::new(5)).unwrap();
+        let xs = array![[1, 2, 3], [5, 0, 4]];
+        let h = e.forward(xs.view()).unwrap().to_owned();
+        assert_eq!(h, e.forward_all(xs.view()).unwrap().slice(s![.., 2, ..]));
+        let dh = Array2::from_shape_fn((2, 4), |(i, j)| (i as f64 - j as f64) / 3.0);
+        e.backward(dh.view()).unwrap();
+        let from_last = grads(&mut e);
+        let mut dhs = Array3::zeros((2, 3, 4));
+        dhs.slice_mut(s![.., 2, ..]).assign(&dh);
+        e.forward_all(xs.view()).unwrap();
+        e.backward_all(dhs.view()).unwrap();
+        assert_eq!(from_last, grads(&mut e));
+        assert!(from_last.iter().any(|&g| g != 0.0));
+        let err = e
+            .backward(Array2::zeros((3, 4)).view())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Encoder.backward") && err.contains("(2, 4)"),
+            "{err}"
+        );
+    }
+}

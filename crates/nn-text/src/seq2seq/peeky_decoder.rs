@@ -4,7 +4,7 @@ use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
 use nn_core::{Error, Float, Param, Parameters, Randn, Result};
 
-use super::decoder::{Seq2seqDecoder, argmax_into, start_column};
+use super::decoder::{Seq2seqDecoder, at_last_step, last_state};
 use super::encoder::check_sizes;
 use crate::rnnlm::scaled_randn;
 
@@ -25,36 +25,8 @@ pub struct PeekyDecoder<F: Float> {
     lstm_in: Array3<F>,
     affine_in: Array3<F>,
     dh: Array2<F>,
-}
-
-impl<F: Float> PeekyDecoder<F> {
-    /// `[h, embed(xs)]` → LSTM → `[h, hs]` → affine, for `xs` `(N, T)`.
-    fn scores(
-        &mut self,
-        xs: ArrayView2<'_, usize>,
-        h: ArrayView2<'_, F>,
-    ) -> Result<ArrayView3<'_, F>> {
-        let (n, t) = xs.dim();
-        let hidden = self.lstm.hidden_size();
-        if h.dim() != (n, hidden) {
-            return Err(Error::shape(
-                "PeekyDecoder.forward",
-                format!(
-                    "h must be (N, {hidden}) for xs of N = {n} rows (h: {:?}, xs: {:?})",
-                    h.shape(),
-                    xs.shape()
-                ),
-            ));
-        }
-        let out = self.embed.forward(xs)?;
-        let d = out.dim().2;
-        resize(&mut self.lstm_in, (n, t, hidden + d));
-        join(&mut self.lstm_in, h, out);
-        let out = self.lstm.forward(self.lstm_in.view())?;
-        resize(&mut self.affine_in, (n, t, 2 * hidden));
-        join(&mut self.affine_in, h, out);
-        self.affine.forward(self.affine_in.view())
-    }
+    /// The shape of the encoder states of the last forward.
+    enc_dim: (usize, usize, usize),
 }
 
 /// Resizes a buffer (zeros on a new shape).
@@ -110,23 +82,52 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
             lstm_in: z(),
             affine_in: z(),
             dh: Array2::zeros((0, 0)),
+            enc_dim: (0, 0, 0),
         })
     }
 
-    fn forward(
-        &mut self,
-        xs: ArrayView2<'_, usize>,
-        h: ArrayView2<'_, F>,
-    ) -> Result<ArrayView3<'_, F>> {
-        self.lstm.set_state(h, None)?;
-        self.scores(xs, h)
+    fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {
+        self.enc_dim = enc_hs.dim();
+        self.lstm
+            .set_state(last_state("PeekyDecoder.forward", enc_hs)?, None)
     }
 
-    fn backward(&mut self, dscore: ArrayView3<'_, F>) -> Result<ArrayView2<'_, F>> {
+    /// `[h, embed(xs)]` → LSTM → `[h, hs]` → affine, `h` the encoder's last
+    /// state.
+    fn scores(
+        &mut self,
+        xs: ArrayView2<'_, usize>,
+        enc_hs: ArrayView3<'_, F>,
+    ) -> Result<ArrayView3<'_, F>> {
+        const OP: &str = "PeekyDecoder.forward";
+        let h = last_state(OP, enc_hs)?;
+        let (n, t) = xs.dim();
+        let hidden = self.lstm.hidden_size();
+        if h.dim() != (n, hidden) {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "enc_hs must be (N, T, {hidden}) for xs of N = {n} rows (enc_hs: {:?}, xs: {:?})",
+                    enc_hs.shape(),
+                    xs.shape()
+                ),
+            ));
+        }
+        let out = self.embed.forward(xs)?;
+        let d = out.dim().2;
+        resize(&mut self.lstm_in, (n, t, hidden + d));
+        join(&mut self.lstm_in, h, out);
+        let out = self.lstm.forward(self.lstm_in.view())?;
+        resize(&mut self.affine_in, (n, t, 2 * hidden));
+        join(&mut self.affine_in, h, out);
+        self.affine.forward(self.affine_in.view())
+    }
+
+    /// The peeked copies' gradients, summed over the steps, plus the LSTM's
+    /// `dh`, at the last encoder step (the book's `dh`).
+    fn backward(&mut self, dscore: ArrayView3<'_, F>, denc_hs: &mut Array3<F>) -> Result<()> {
         let hidden = self.lstm.hidden_size();
         let dout = self.affine.backward(dscore)?;
-        // The peeked copies' gradients, summed over the steps, then the
-        // LSTM's path through its inputs.
         let n = dout.dim().0;
         if self.dh.dim() != (n, hidden) {
             self.dh = Array2::zeros((n, hidden));
@@ -138,23 +139,8 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
         add_steps(&mut self.dh, dx.slice(s![.., .., ..hidden]));
         self.embed.backward(dx.slice_move(s![.., .., hidden..]))?;
         self.dh += &self.lstm.dh();
-        Ok(self.dh.view())
-    }
-
-    fn generate(
-        &mut self,
-        h: ArrayView2<'_, F>,
-        start_ids: &[usize],
-        sample_size: usize,
-    ) -> Result<Array2<usize>> {
-        let mut ids = start_column("PeekyDecoder.generate", h, start_ids)?;
-        let mut sampled = Array2::zeros((h.nrows(), sample_size));
-        self.lstm.set_state(h, None)?;
-        for step in 0..sample_size {
-            let score = self.scores(ids.view(), h)?;
-            argmax_into("PeekyDecoder.generate", score, &mut ids, &mut sampled, step)?;
-        }
-        Ok(sampled)
+        at_last_step(denc_hs, self.enc_dim, self.dh.view());
+        Ok(())
     }
 }
 

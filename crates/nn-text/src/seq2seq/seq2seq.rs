@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, Array3, ArrayView2};
 use nn_core::time::TimeSoftmaxWithLoss;
 use nn_core::{Float, Param, Parameters, Randn, Result};
 use nn_train::Model;
@@ -15,9 +15,13 @@ use crate::params::NamedParameters;
 
 /// The book's `Seq2seq(vocab_size, wordvec_size, hidden_size)`: an
 /// [`Encoder`] reads the question, a decoder (by default the book's
-/// [`Decoder`]) writes the answer from the encoder's last state, and
+/// [`Decoder`]) writes the answer from the encoder's states, and
 /// `TimeSoftmaxWithLoss` scores it. The answer rows `ts` start with the
 /// separator `_`: the decoder reads `ts[:, :-1]` and predicts `ts[:, 1:]`.
+/// With the other decoders it is the book's
+/// [`PeekySeq2seq`](super::PeekySeq2seq) and
+/// [`AttentionSeq2seq`](super::AttentionSeq2seq), which the book too
+/// derives from `Seq2seq`.
 ///
 /// Parameters in the book's order, the encoder's then the decoder's (names
 /// in [`PARAM_NAMES`](super::PARAM_NAMES)).
@@ -41,6 +45,8 @@ pub struct Seq2seq<F: Float, D: Seq2seqDecoder<F> = Decoder<F>> {
     decoder: D,
     softmax: TimeSoftmaxWithLoss<F>,
     targets: Targets,
+    /// ∂L/∂(the encoder's states), from the decoder.
+    denc_hs: Array3<F>,
     _float: PhantomData<F>,
 }
 
@@ -67,6 +73,7 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
             decoder,
             softmax: TimeSoftmaxWithLoss::new(),
             targets: Targets::default(),
+            denc_hs: Array3::zeros((0, 0, 0)),
             _float: PhantomData,
         })
     }
@@ -94,8 +101,8 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
     ) -> Result<F> {
         let vocab = self.encoder.vocab_size();
         let decoder_xs = self.targets.split("Seq2seq.forward", xs, ts, vocab)?;
-        let h = self.encoder.forward(xs)?;
-        let score = self.decoder.forward(decoder_xs, h)?;
+        let hs = self.encoder.forward_all(xs)?;
+        let score = self.decoder.forward(decoder_xs, hs)?;
         self.softmax.forward(score, self.targets.view())
     }
 
@@ -105,8 +112,8 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
     /// Called before forward.
     pub fn backward(&mut self) -> Result<()> {
         let dscore = self.softmax.backward(F::one())?;
-        let dh = self.decoder.backward(dscore)?;
-        self.encoder.backward(dh)
+        self.decoder.backward(dscore, &mut self.denc_hs)?;
+        self.encoder.backward_all(self.denc_hs.view())
     }
 }
 
@@ -122,8 +129,8 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seqModel<F> for Seq2seq<F, D> {
         sample_size: usize,
     ) -> Result<Array2<usize>> {
         check_ids("Seq2seq.generate", "xs", xs, self.encoder.vocab_size())?;
-        let h = self.encoder.forward(xs)?;
-        self.decoder.generate(h, start_ids, sample_size)
+        let hs = self.encoder.forward_all(xs)?;
+        self.decoder.generate(hs, start_ids, sample_size)
     }
 }
 
