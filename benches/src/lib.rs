@@ -337,3 +337,34 @@ pub fn zipf_corpus(vocab: usize, tokens: usize) -> Vec<usize> {
         })
         .collect()
 }
+
+/// The median of `v` (the mean of the two middle values for an even
+/// count; NaN for none).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// The median seconds of `iters` calls of `step`, after three to warm up
+/// (buffers sized, caches and BLAS threads awake).
+pub fn timed(iters: usize, mut step: impl FnMut()) -> f64 {
+    for _ in 0..3 {
+        step();
+    }
+    median(
+        (0..iters)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                step();
+                start.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}

@@ -362,11 +362,6 @@ impl Run<'_> {
             eval_interval: Some(20),
             style: RecordStyle::Trainer,
         };
-        let evaluate = if config.one_at_a_time {
-            eval_seq2seq_one_at_a_time
-        } else {
-            eval_seq2seq
-        };
         let mut reports = Vec::new();
         for _ in 0..config.epochs {
             let start = Instant::now();
@@ -379,14 +374,7 @@ impl Run<'_> {
             )?;
             let train_seconds = start.elapsed().as_secs_f64();
             let start = Instant::now();
-            let result = evaluate(
-                trainer.model(),
-                data.x_test.view(),
-                data.t_test.view(),
-                &data.vocab,
-                config.reverse,
-                config.verbose,
-            )?;
+            let result = evaluate(trainer.model(), data, config)?;
             let eval_seconds = start.elapsed().as_secs_f64();
             print_eval(&result, self.lines, self.color);
             reports.push(EpochReport {
@@ -402,6 +390,28 @@ impl Run<'_> {
         )?;
         Ok(reports)
     }
+}
+
+/// The test questions of `data` answered by `model`, as `config` asks
+/// (reversed or not, in batches or one at a time, how many kept to print).
+fn evaluate(
+    model: &mut dyn Seq2seqModel<f32>,
+    data: &SequenceData,
+    config: &Seq2seqConfig,
+) -> Result<Seq2seqEval> {
+    let evaluate = if config.one_at_a_time {
+        eval_seq2seq_one_at_a_time
+    } else {
+        eval_seq2seq
+    };
+    evaluate(
+        model,
+        data.x_test.view(),
+        data.t_test.view(),
+        &data.vocab,
+        config.reverse,
+        config.verbose,
+    )
 }
 
 /// The book's printout of an evaluation: the kept questions, then `val
@@ -541,23 +551,12 @@ pub fn seq2seq_eval(
         data: data.map(Path::to_path_buf),
         set,
         reverse: reverse.unwrap_or(saved.kind() == ModelKind::Attention),
+        one_at_a_time,
         seed,
         ..Seq2seqConfig::seq2seq()
     };
     let data = load(&config, &mut NumpyRandom::new(seed))?;
-    let evaluate = if one_at_a_time {
-        eval_seq2seq_one_at_a_time
-    } else {
-        eval_seq2seq
-    };
-    let result = evaluate(
-        saved.model(),
-        data.x_test.view(),
-        data.t_test.view(),
-        &data.vocab,
-        config.reverse,
-        config.verbose,
-    )?;
+    let result = evaluate(saved.model(), &data, &config)?;
     print_eval(&result, lines, color);
     Ok(result)
 }

@@ -9,6 +9,7 @@
 //! torch.set_num_threads) hold from the start. A peer that is not installed is
 //! skipped with a note.
 
+use nn_benches::median;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -26,18 +27,6 @@ const CASES: [(&str, &str); 7] = [
 
 /// Everything from this line on in the written file is kept by `--write`.
 const KEEP_MARKER: &str = "<!-- compare --write keeps what follows -->";
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
 
 /// Worker mode: `compare --worker WORKLOAD DTYPE RUNS` prints RESULT and GEMM lines.
 fn worker(name: &str, dtype: &str, runs: usize) -> nn_core::Result<()> {

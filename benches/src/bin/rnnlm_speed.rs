@@ -7,33 +7,13 @@
 //! one JSON line; `--blas-threads` leaves OpenBLAS on `T` threads too (what a
 //! library user gets from `blas::set_threads` alone).
 
-use std::time::Instant;
+use nn_benches::timed;
 
 use ndarray::Array2;
 use nn_optim::{OptimizerKind, clip_grads};
 use nn_text::ptb::{self, Source, Split};
 use nn_text::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
 use nn_train::NumpyRandom;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn timed(iters: usize, mut step: impl FnMut()) -> f64 {
-    for _ in 0..3 {
-        step();
-    }
-    median(
-        (0..iters)
-            .map(|_| {
-                let start = Instant::now();
-                step();
-                start.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
-}
 
 /// The products of one iteration of an LSTM language model with `layers`
 /// LSTMs of size `h` (input size `h` too), vocabulary `v`, batch `n × t`:

@@ -11,6 +11,7 @@
 //! AttentionSeq2seq on dates (16/256). `--blas-threads` leaves OpenBLAS on
 //! `T` threads too.
 
+use nn_benches::timed;
 use std::time::Instant;
 
 use ndarray::{Array2, Axis, s};
@@ -18,26 +19,6 @@ use nn_optim::{OptimizerKind, clip_grads};
 use nn_text::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seqModel, eval_seq2seq};
 use nn_text::sequence::SequenceSet;
 use nn_train::NumpyRandom;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn timed(iters: usize, mut step: impl FnMut()) -> f64 {
-    for _ in 0..3 {
-        step();
-    }
-    median(
-        (0..iters)
-            .map(|_| {
-                let start = Instant::now();
-                step();
-                start.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
-}
 
 /// The shapes of one iteration: batch `n`, question and decoder steps,
 /// word-vector and hidden sizes, vocabulary, the decoder LSTM's input width
