@@ -118,8 +118,8 @@ impl Seq2seqConfig {
     }
 
     /// The run's name in files and legends: `baseline`, `reverse`, `peeky`,
-    /// `reverse + peeky`, `attention` (`… reverse` for an attention run
-    /// without reversal is `attention (not reversed)`).
+    /// `reverse + peeky`, `attention` (`attention (not reversed)` without
+    /// the reversal).
     pub fn variant(&self) -> &'static str {
         match (self.model, self.reverse) {
             (ModelKind::Seq2seq, false) => "baseline",
@@ -234,7 +234,7 @@ fn load(config: &Seq2seqConfig, rng: &mut NumpyRandom) -> Result<SequenceData> {
     let mut data = load_set(config.data.as_deref(), config.set, rng)?;
     if config.reverse {
         // x[:, ::-1], kept in standard layout.
-        let rev = |x: &Array2<usize>| x.slice(s![.., ..;-1]).to_owned();
+        let rev = |x: &Array2<usize>| x.slice(s![.., ..;-1]).as_standard_layout().into_owned();
         data.x_train = rev(&data.x_train);
         data.x_test = rev(&data.x_test);
     }

@@ -306,7 +306,7 @@ enum Command {
         /// The parameters [default: AttentionSeq2seq.npz in --out].
         #[arg(long)]
         params: Option<PathBuf>,
-        /// Directory with date.txt [env: DLFS2_DATA; default: the copy shipped with nn-text].
+        /// Directory with date.txt, or with sequence/ holding it [env: DLFS2_DATA, if it holds it; default: the copy shipped with nn-text].
         #[arg(long)]
         data: Option<PathBuf>,
         /// numpy seed of the data set's shuffle and of the choice of questions.
@@ -378,7 +378,6 @@ impl SavedRnnlm {
     }
 }
 
-/// `word2vec --model`.
 /// `DLFS2_DATA` when it holds `set`'s file (it may be PTB's directory only:
 /// then the shipped copy is read).
 fn env_data(set: nn_text::sequence::SequenceSet) -> Option<PathBuf> {
@@ -442,9 +441,7 @@ impl Seq2seqArgs {
     ) -> nn_core::Result<()> {
         use std::io::IsTerminal;
         set_split_threads(self.threads);
-        config.data = self
-            .data
-            .or_else(|| std::env::var_os("DLFS2_DATA").map(PathBuf::from));
+        config.data = self.data.or_else(|| env_data(config.set));
         config.wordvec_size = self.wordvec_size;
         config.hidden_size = hidden;
         config.batch_size = self.batch_size;
@@ -486,6 +483,7 @@ impl Seq2seqArgs {
     }
 }
 
+/// `word2vec --model`.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Word2vecModel {
     /// Continuous bag of words (ch04/cbow.py).

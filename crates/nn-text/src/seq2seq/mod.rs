@@ -23,8 +23,10 @@
 //! use nn_optim::OptimizerKind;
 //! use nn_train::{FitConfig, NumpyRandom, RecordStyle, Silent, Trainer};
 //!
-//! let data = SequenceSet::Addition.load(Some(1984))?;
+//! // The book's load_data: np.random.seed(1984), then the shuffle; the
+//! // weights, then the Trainer's permutations, come from the same generator.
 //! let mut rng = NumpyRandom::new(1984);
+//! let data = SequenceSet::Addition.load_with(&mut rng)?;
 //! let model = PeekySeq2seq::<f32>::new(data.vocab.len(), 16, 32, &mut rng)?;
 //! let mut trainer = Trainer::new(model, OptimizerKind::Adam.build(None)?);
 //! let rows = ndarray::s![..1024, ..];

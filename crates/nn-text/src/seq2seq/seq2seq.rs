@@ -1,6 +1,5 @@
-//! `Seq2seq` (`ch07/seq2seq.py`) and `PeekySeq2seq` (`ch07/peeky_seq2seq.py`).
-
-use std::marker::PhantomData;
+//! `Seq2seq` (`ch07/seq2seq.py`) and `PeekySeq2seq` (`ch07/peeky_seq2seq.py`);
+//! `AttentionSeq2seq` is the same model with chapter 8's decoder.
 
 use ndarray::{Array2, Array3, ArrayView2};
 use nn_core::time::TimeSoftmaxWithLoss;
@@ -47,7 +46,6 @@ pub struct Seq2seq<F: Float, D: Seq2seqDecoder<F> = Decoder<F>> {
     targets: Targets,
     /// ∂L/∂(the encoder's states), from the decoder.
     denc_hs: Array3<F>,
-    _float: PhantomData<F>,
 }
 
 /// The book's `PeekySeq2seq`: [`Seq2seq`] with a
@@ -74,7 +72,6 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
             softmax: TimeSoftmaxWithLoss::new(),
             targets: Targets::default(),
             denc_hs: Array3::zeros((0, 0, 0)),
-            _float: PhantomData,
         })
     }
 
