@@ -94,8 +94,11 @@ fn the_first_loss_is_the_books() {
     // ch07/train_seq2seq.py and ch08/train.py (seed 1984) print these first
     // lines: the same initial weights and the same first batch.
     let dir = tempfile::tempdir().unwrap();
+    // DLFS2_DATA may name PTB's directory only (CI's does): then the shipped
+    // copy is read.
     let out = stdout_of(
         nn_examples()
+            .env("DLFS2_DATA", dir.path())
             .args([
                 "seq2seq",
                 "--epochs",
