@@ -244,3 +244,70 @@ fn the_trainer_style_records_as_common_trainer_py() {
     assert!(trainer.history().iter().all(|r| r.seconds.is_some()));
     assert!(trainer.history()[0].book_line(10).contains("| time 0[s] |"));
 }
+
+/// A model that checks, for every batch, that each sample's row of labels is
+/// still its own after the shuffles: sample `i` carries the labels `3i`,
+/// `3i + 1`, `3i + 2`. Its loss counts the batches it has seen.
+struct Paired {
+    batches: usize,
+    seen: Vec<usize>,
+}
+
+impl Parameters<f64> for Paired {}
+
+impl nn_train::Model<f64> for Paired {
+    type Input = usize;
+    type Label = usize;
+
+    fn forward(&mut self, x: ndarray::ArrayView2<'_, usize>, t: &[usize]) -> nn_core::Result<f64> {
+        assert_eq!(t.len(), 3 * x.nrows(), "three labels per sample");
+        for (row, labels) in x.rows().into_iter().zip(t.chunks(3)) {
+            let i = row[0];
+            assert_eq!(labels, [3 * i, 3 * i + 1, 3 * i + 2], "sample {i}'s labels");
+            self.seen.push(i);
+        }
+        self.batches += 1;
+        Ok(0.0)
+    }
+
+    fn backward(&mut self) -> nn_core::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn fit_rows_keeps_each_samples_row_of_labels_with_it() {
+    let x = Array2::from_shape_fn((10, 1), |(i, _)| i);
+    let t = Array2::from_shape_fn((10, 3), |(i, j)| 3 * i + j);
+    let model = Paired {
+        batches: 0,
+        seen: Vec::new(),
+    };
+    let mut trainer = Trainer::new(model, OptimizerKind::Sgd.build(Some(0.1)).unwrap());
+    let config = FitConfig {
+        max_epoch: 3,
+        batch_size: 4,
+        ..FitConfig::default()
+    };
+    let mut rng = NumpyRandom::new(1984);
+    trainer
+        .fit_rows(x.view(), t.view(), &config, &mut rng, &mut Silent)
+        .unwrap();
+    let model = trainer.model();
+    // Two batches of 4 per epoch (the last 2 samples of each order unused),
+    // in numpy's permutations.
+    assert_eq!(model.batches, 6);
+    let mut check = NumpyRandom::new(1984);
+    let mut order: Vec<usize> = (0..10).collect();
+    let mut expected = Vec::new();
+    for _ in 0..3 {
+        let p = check.permutation(10);
+        order = p.iter().map(|&i| order[i]).collect();
+        expected.extend_from_slice(&order[..8]);
+    }
+    assert_eq!(model.seen, expected);
+    // Rows of labels that don't match the samples are refused.
+    let short = Array2::from_shape_fn((9, 3), |(i, j)| 3 * i + j);
+    let err = message(trainer.fit_rows(x.view(), short.view(), &config, &mut rng, &mut Silent));
+    assert!(err.contains("9 labels for 10 samples"), "{err}");
+}
