@@ -334,4 +334,28 @@ fn bad_input_is_refused() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("another data set"), "{err}");
+
+    // A decoder used by hand: encoder states without steps, and a backward
+    // after a start with other states, are errors, not panics.
+    use nn_text::seq2seq::{Decoder, PeekyDecoder, Seq2seqDecoder};
+    fn misuse<D: Seq2seqDecoder<f32>>(v: usize) {
+        let mut dec = D::new(v, 4, 4, &mut NumpyRandom::new(0)).unwrap();
+        let xs = Array2::<usize>::zeros((2, 2));
+        let err = dec
+            .forward(xs.view(), ndarray::Array3::zeros((2, 0, 4)).view())
+            .unwrap_err();
+        assert!(err.to_string().contains("no steps"), "{err}");
+        dec.forward(xs.view(), ndarray::Array3::zeros((2, 3, 4)).view())
+            .unwrap();
+        dec.start(ndarray::Array3::zeros((5, 3, 4)).view()).unwrap();
+        let dscore = ndarray::Array3::<f32>::ones((2, 2, v));
+        let mut denc = ndarray::Array3::zeros((0, 0, 0));
+        let err = dec
+            .backward(dscore.view(), &mut denc)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not fit"), "{err}");
+    }
+    misuse::<Decoder<f32>>(v);
+    misuse::<PeekyDecoder<f32>>(v);
 }

@@ -123,16 +123,33 @@ pub(super) fn last_state<'a, F: Float>(
 
 /// `denc_hs` resized to `(n, t, h)` and zeroed but for its last step, which
 /// is `dh`: the book's `Encoder.backward(dh)` input.
+///
+/// # Errors
+/// `dh` not `(n, h)` or no steps: the encoder states given to `start` are
+/// not those of the forward being differentiated.
 pub(super) fn at_last_step<F: Float>(
+    op: &'static str,
     denc_hs: &mut Array3<F>,
     (n, t, h): (usize, usize, usize),
     dh: ArrayView2<'_, F>,
-) {
+) -> Result<()> {
+    if t == 0 || dh.dim() != (n, h) {
+        return Err(Error::shape(
+            op,
+            format!(
+                "dh {:?} does not fit the encoder states {:?} of the last start: \
+                 call backward after the forward it differentiates",
+                dh.shape(),
+                [n, t, h]
+            ),
+        ));
+    }
     if denc_hs.dim() != (n, t, h) {
         *denc_hs = Array3::zeros((n, t, h));
     }
     denc_hs.fill(F::zero());
     denc_hs.slice_mut(s![.., t - 1, ..]).assign(&dh);
+    Ok(())
 }
 
 /// The book's `Decoder(vocab_size, wordvec_size, hidden_size)`:
@@ -170,9 +187,10 @@ impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {
-        self.enc_dim = enc_hs.dim();
         self.lstm
-            .set_state(last_state("Decoder.forward", enc_hs)?, None)
+            .set_state(last_state("Decoder.forward", enc_hs)?, None)?;
+        self.enc_dim = enc_hs.dim();
+        Ok(())
     }
 
     fn scores(
@@ -191,8 +209,7 @@ impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
         let dout = self.affine.backward(dscore)?;
         let dout = self.lstm.backward(dout)?;
         self.embed.backward(dout)?;
-        at_last_step(denc_hs, self.enc_dim, self.lstm.dh());
-        Ok(())
+        at_last_step("Decoder.backward", denc_hs, self.enc_dim, self.lstm.dh())
     }
 }
 

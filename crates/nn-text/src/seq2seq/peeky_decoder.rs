@@ -87,9 +87,10 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {
-        self.enc_dim = enc_hs.dim();
         self.lstm
-            .set_state(last_state("PeekyDecoder.forward", enc_hs)?, None)
+            .set_state(last_state("PeekyDecoder.forward", enc_hs)?, None)?;
+        self.enc_dim = enc_hs.dim();
+        Ok(())
     }
 
     /// `[h, embed(xs)]` → LSTM → `[h, hs]` → affine, `h` the encoder's last
@@ -139,8 +140,12 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
         add_steps(&mut self.dh, dx.slice(s![.., .., ..hidden]));
         self.embed.backward(dx.slice_move(s![.., .., hidden..]))?;
         self.dh += &self.lstm.dh();
-        at_last_step(denc_hs, self.enc_dim, self.dh.view());
-        Ok(())
+        at_last_step(
+            "PeekyDecoder.backward",
+            denc_hs,
+            self.enc_dim,
+            self.dh.view(),
+        )
     }
 }
 
