@@ -1,15 +1,14 @@
 //! `AttentionEncoder`, `AttentionDecoder`, `AttentionSeq2seq`
 //! (`ch08/attention_seq2seq.py`).
 
-use ndarray::{Array1, Array3, ArrayView2, ArrayView3, s};
+use ndarray::{Array3, ArrayView2, ArrayView3, s};
 use nn_core::attention::TimeAttention;
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
-use super::decoder::{Seq2seqDecoder, last_state};
-use super::encoder::{Encoder, check_sizes};
+use super::decoder::{Seq2seqDecoder, book_layers, last_state};
+use super::encoder::Encoder;
 use super::seq2seq::Seq2seq;
-use crate::rnnlm::scaled_randn;
 
 /// The book's `AttentionEncoder`, an `Encoder` whose output is every step's
 /// hidden state: [`Encoder::forward_all`] and [`Encoder::backward_all`],
@@ -73,16 +72,12 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
     /// `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(2H, V) / √(2H)`,
     /// biases zero.
     fn new(v: usize, d: usize, h: usize, rng: &mut dyn Randn) -> Result<Self> {
-        check_sizes("AttentionDecoder.new", v, d, h)?;
-        let embed_w = scaled_randn(v, d, 100.0, rng);
-        let wx = scaled_randn(d, 4 * h, (d as f64).sqrt(), rng);
-        let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
-        let affine_w = scaled_randn(2 * h, v, ((2 * h) as f64).sqrt(), rng);
+        let (embed, lstm, affine) = book_layers("AttentionDecoder.new", (v, d, h), d, 2 * h, rng)?;
         Ok(Self {
-            embed: TimeEmbedding::new(embed_w)?,
-            lstm: TimeLstm::new(wx, wh, Array1::zeros(4 * h), true)?,
+            embed,
+            lstm,
             attention: TimeAttention::new(),
-            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            affine,
             affine_in: Array3::zeros((0, 0, 0)),
             ddec_hs: Array3::zeros((0, 0, 0)),
         })

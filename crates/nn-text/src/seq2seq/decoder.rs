@@ -106,6 +106,29 @@ pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
     }
 }
 
+/// A decoder's three layers with the book's initial weights, drawn in its
+/// order: `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(lstm_in, 4H) /
+/// √lstm_in`, `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(affine_in,
+/// V) / √affine_in`, biases zero; the LSTM stateful.
+pub(super) fn book_layers<F: Float>(
+    op: &'static str,
+    (v, d, h): (usize, usize, usize),
+    lstm_in: usize,
+    affine_in: usize,
+    rng: &mut dyn Randn,
+) -> Result<(TimeEmbedding<F>, TimeLstm<F>, TimeAffine<F>)> {
+    check_sizes(op, v, d, h)?;
+    let embed_w = scaled_randn(v, d, 100.0, rng);
+    let wx = scaled_randn(lstm_in, 4 * h, (lstm_in as f64).sqrt(), rng);
+    let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
+    let affine_w = scaled_randn(affine_in, v, (affine_in as f64).sqrt(), rng);
+    Ok((
+        TimeEmbedding::new(embed_w)?,
+        TimeLstm::new(wx, wh, Array1::zeros(4 * h), true)?,
+        TimeAffine::new(affine_w, Array1::zeros(v))?,
+    ))
+}
+
 /// `enc_hs[:, -1]`, the encoder's last state.
 pub(super) fn last_state<'a, F: Float>(
     op: &'static str,
@@ -173,15 +196,11 @@ impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
     /// `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(H, V) / √H`,
     /// biases zero.
     fn new(v: usize, d: usize, h: usize, rng: &mut dyn Randn) -> Result<Self> {
-        check_sizes("Decoder.new", v, d, h)?;
-        let embed_w = scaled_randn(v, d, 100.0, rng);
-        let wx = scaled_randn(d, 4 * h, (d as f64).sqrt(), rng);
-        let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
-        let affine_w = scaled_randn(h, v, (h as f64).sqrt(), rng);
+        let (embed, lstm, affine) = book_layers("Decoder.new", (v, d, h), d, h, rng)?;
         Ok(Self {
-            embed: TimeEmbedding::new(embed_w)?,
-            lstm: TimeLstm::new(wx, wh, Array1::zeros(4 * h), true)?,
-            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            embed,
+            lstm,
+            affine,
             enc_dim: (0, 0, 0),
         })
     }

@@ -1,12 +1,10 @@
 //! `PeekyDecoder` (`ch07/peeky_seq2seq.py`): the encoder's state at every step.
 
-use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
 use nn_core::{Error, Float, Param, Parameters, Randn, Result};
 
-use super::decoder::{Seq2seqDecoder, at_last_step, last_state};
-use super::encoder::check_sizes;
-use crate::rnnlm::scaled_randn;
+use super::decoder::{Seq2seqDecoder, at_last_step, book_layers, last_state};
 
 /// The book's `PeekyDecoder`: as [`Decoder`](super::Decoder), but the
 /// encoder's `h` is also joined to every step's input of the LSTM
@@ -69,16 +67,12 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
     /// `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(2H, V) / √(2H)`,
     /// biases zero.
     fn new(v: usize, d: usize, h: usize, rng: &mut dyn Randn) -> Result<Self> {
-        check_sizes("PeekyDecoder.new", v, d, h)?;
-        let embed_w = scaled_randn(v, d, 100.0, rng);
-        let wx = scaled_randn(h + d, 4 * h, ((h + d) as f64).sqrt(), rng);
-        let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
-        let affine_w = scaled_randn(2 * h, v, ((2 * h) as f64).sqrt(), rng);
+        let (embed, lstm, affine) = book_layers("PeekyDecoder.new", (v, d, h), h + d, 2 * h, rng)?;
         let z = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            embed: TimeEmbedding::new(embed_w)?,
-            lstm: TimeLstm::new(wx, wh, Array1::zeros(4 * h), true)?,
-            affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+            embed,
+            lstm,
+            affine,
             lstm_in: z(),
             affine_in: z(),
             dh: Array2::zeros((0, 0)),
