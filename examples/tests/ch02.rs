@@ -42,7 +42,7 @@ fn count_big_names_a_missing_data_directory() {
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.starts_with(&format!(
+        common::after_kernel_notes(&stderr).starts_with(&format!(
             "error: {}: the data directory does not exist; get it from https://raw.githubusercontent.com/tomsercu/lstm/master/data/ptb.train.txt",
             missing.display()
         )),

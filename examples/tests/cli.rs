@@ -165,7 +165,8 @@ fn missing_or_damaged_files_are_errors_not_panics() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.starts_with(&format!("error: {}: cannot open", missing.display())),
+        common::after_kernel_notes(&stderr)
+            .starts_with(&format!("error: {}: cannot open", missing.display())),
         "{stderr}"
     );
 

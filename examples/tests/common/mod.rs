@@ -21,3 +21,16 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     );
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// `stderr` without the notes the program may print first when it restarts
+/// itself with OpenBLAS kernels that fit the CPU (see
+/// `nn_core::blas::ensure_fitting_kernels`): what a test of an error message
+/// reads, on every machine.
+#[allow(dead_code)] // not every test binary that includes this module reads errors
+pub fn after_kernel_notes(stderr: &str) -> &str {
+    let mut rest = stderr;
+    while rest.starts_with("note: OpenBLAS ") || rest.starts_with("note: the restart failed") {
+        rest = rest.split_once('\n').map_or("", |(_, after)| after);
+    }
+    rest
+}
