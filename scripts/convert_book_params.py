@@ -14,14 +14,14 @@ own trained vectors.
 
 Chapter 6's Rnnlm.pkl and BetterRnnlm.pkl (the book's save_params: a list of
 float16 arrays in the model's params order) become what `nn-examples rnnlm`
-writes: the arrays under the names of `nn_text::rnnlm` (`embed_W`, `lstm_Wx`,
+writes: the arrays under the names of `nn_models::rnnlm` (`embed_W`, `lstm_Wx`,
 ...), float16 unchanged; BetterRnnlm's output weight, the embedding's
 transpose (weight tying), is checked and dropped. `nn-examples rnnlm-eval` and
 `rnnlm-generate --params FILE` then use the book's trained models.
 
 Chapters 7-8's Seq2seq, PeekySeq2seq and AttentionSeq2seq pickles (10 float16
 arrays, the encoder's then the decoder's) become what `nn-examples seq2seq` and
-`attention` write: the arrays under `nn_text::seq2seq::PARAM_NAMES`
+`attention` write: the arrays under `nn_models::seq2seq::PARAM_NAMES`
 (`encoder.embed_W`, ..., `decoder.affine_b`), float16 unchanged, so that
 `nn-examples attention-show --params FILE` draws the book's trained model.
 

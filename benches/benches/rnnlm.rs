@@ -5,8 +5,8 @@
 
 use criterion::{Criterion, criterion_group};
 use nn_benches::zipf_corpus;
+use nn_models::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
 use nn_optim::{Optimizer, OptimizerKind, clip_grads};
-use nn_text::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
 use nn_train::NumpyRandom;
 
 const VOCAB: usize = 10_000;

@@ -7,8 +7,8 @@
 use criterion::{Criterion, criterion_group};
 use ndarray::{Array3, Axis, s};
 use nn_core::attention::TimeAttention;
+use nn_models::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seqModel};
 use nn_optim::{Optimizer, OptimizerKind, clip_grads};
-use nn_text::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seqModel};
 use nn_text::sequence::{SequenceData, SequenceSet};
 use nn_train::NumpyRandom;
 

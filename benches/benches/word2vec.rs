@@ -5,10 +5,10 @@
 
 use criterion::{Criterion, Throughput, criterion_group};
 use nn_benches::zipf_corpus;
+use nn_models::word2vec::Cbow;
+use nn_models::word2vec::fast::{self, FastConfig};
 use nn_optim::{Adam, Optimizer};
 use nn_text::create_contexts_target;
-use nn_text::word2vec::Cbow;
-use nn_text::word2vec::fast::{self, FastConfig};
 use nn_train::{Model, NumpyRandom};
 
 fn book_step(c: &mut Criterion) {

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use nn_core::{Error, Result};
+use nn_models::word2vec::{SimpleCbow, SimpleSkipGram};
 use nn_optim::{Adam, Optimizer};
-use nn_text::word2vec::{SimpleCbow, SimpleSkipGram};
 use nn_text::{create_contexts_target, numpy_str, preprocess};
 use nn_train::{FitConfig, Model, NumpyRandom, Progress, Record, RecordStyle, Trainer};
 

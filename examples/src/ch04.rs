@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use ndarray::Array2;
 use nn_core::{Error, Result};
+use nn_models::word2vec::fast::{self, Architecture, FastConfig};
+use nn_models::word2vec::{Cbow, SkipGram};
 use nn_text::ptb::{self, Source, Split};
-use nn_text::word2vec::fast::{self, Architecture, FastConfig};
-use nn_text::word2vec::{Cbow, SkipGram};
 use nn_text::{
     Corpus, Lookup, Vocabulary, analogy, analogy_f16, create_contexts_target, most_similar,
     most_similar_f16,
@@ -34,7 +34,7 @@ pub enum Mode {
     /// sampler without replacement; each layer the book's formulas.
     #[default]
     Book,
-    /// The word2vec tools' algorithm ([`nn_text::word2vec::fast`]).
+    /// The word2vec tools' algorithm ([`nn_models::word2vec::fast`]).
     Fast,
 }
 

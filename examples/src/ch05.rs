@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use ndarray::Array2;
 use nn_core::{Error, Result};
+use nn_models::rnnlm::{LanguageModel, SimpleRnnlm};
 use nn_optim::{OptimizerKind, Update};
 use nn_text::ptb::{self, Source, Split};
-use nn_text::rnnlm::{LanguageModel, SimpleRnnlm};
 use nn_train::NumpyRandom;
 
 use crate::ch03::create_dir;

@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nn_core::{Error, Result};
-use nn_optim::OptimizerKind;
-use nn_text::ptb::{self, Source, Split};
-use nn_text::rnnlm::{
+use nn_models::rnnlm::{
     BetterRnnlm, FitConfig, IterationReport, LanguageModel, Precision, Rnnlm, RnnlmTrainer,
     eval_perplexity, generate, load_params, save_params,
 };
+use nn_optim::OptimizerKind;
+use nn_text::ptb::{self, Source, Split};
 use nn_text::{Corpus, Vocabulary};
 use nn_train::{NpyArray, Npz, NumpyRandom};
 

@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use ndarray::{Array2, s};
 use nn_core::{Error, Result};
-use nn_optim::OptimizerKind;
-use nn_text::params::{Precision, load_params, save_params};
-use nn_text::seq2seq::{
+use nn_models::params::{Precision, load_params, save_params};
+use nn_models::seq2seq::{
     AttentionSeq2seq, PeekySeq2seq, Seq2seq, Seq2seqEval, Seq2seqModel, eval_seq2seq,
     eval_seq2seq_one_at_a_time,
 };
+use nn_optim::OptimizerKind;
 use nn_text::sequence::{SequenceData, SequenceSet, load_data_with};
 use nn_train::{FitConfig, Npz, NumpyRandom, Progress, RecordStyle, Trainer};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, s};
 use nn_core::{Error, Result};
-use nn_text::seq2seq::AttentionSeq2seq;
+use nn_models::seq2seq::AttentionSeq2seq;
 use nn_text::sequence::SequenceSet;
 use nn_train::NumpyRandom;
 
@@ -90,7 +90,7 @@ pub fn attention_show(config: &AttentionShowConfig) -> Result<Vec<AttentionMap>>
     let mut model = load_attention_model(&config.params)?;
     let mut rng = NumpyRandom::new(config.seed);
     let data = crate::ch07::load_set(config.data.as_deref(), SequenceSet::Date, &mut rng)?;
-    let v = nn_text::seq2seq::Seq2seqModel::vocab_size(&model);
+    let v = nn_models::seq2seq::Seq2seqModel::vocab_size(&model);
     if v != data.vocab.len() {
         return Err(Error::file(
             &config.params,

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use nn_examples::run::{self, Dtype, GeneratorKind, TrainConfig};
+use nn_models::word2vec::fast::Architecture;
 use nn_optim::OptimizerKind;
-use nn_text::word2vec::fast::Architecture;
 
 /// Trains the two-layer net of "Deep Learning from Scratch 2", chapter 1, on
 /// the spiral data set. With no arguments this is the book's own run: the

@@ -6,8 +6,8 @@ mod common;
 
 use common::{nn_examples, stdout_of};
 use nn_examples::ch04::{Mode, Word2VecConfig, word2vec_eval, word2vec_on};
+use nn_models::word2vec::fast::Architecture;
 use nn_text::Corpus;
-use nn_text::word2vec::fast::Architecture;
 use nn_train::Silent;
 
 #[test]

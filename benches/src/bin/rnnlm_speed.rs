@@ -10,9 +10,9 @@
 use nn_benches::timed;
 
 use ndarray::Array2;
+use nn_models::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
 use nn_optim::{OptimizerKind, clip_grads};
 use nn_text::ptb::{self, Source, Split};
-use nn_text::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
 use nn_train::NumpyRandom;
 
 /// The products of one iteration of an LSTM language model with `layers`

@@ -15,8 +15,8 @@ use nn_benches::timed;
 use std::time::Instant;
 
 use ndarray::{Array2, Axis, s};
+use nn_models::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seqModel, eval_seq2seq};
 use nn_optim::{OptimizerKind, clip_grads};
-use nn_text::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seqModel, eval_seq2seq};
 use nn_text::sequence::SequenceSet;
 use nn_train::NumpyRandom;
 

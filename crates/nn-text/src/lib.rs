@@ -1,7 +1,7 @@
-//! Text for *Deep Learning from Scratch 2* (밑바닥부터 시작하는 딥러닝 2),
-//! from chapter 2 on: words as ids, the PTB corpus, co-occurrence counts,
-//! PPMI, cosine similarity and analogies, the SVDs that turn counts into
-//! word vectors, and word2vec.
+//! Text and its statistics for *Deep Learning from Scratch 2* (밑바닥부터
+//! 시작하는 딥러닝 2), from chapter 2 on: words as ids, the PTB corpus,
+//! co-occurrence counts, PPMI, cosine similarity and analogies, and the SVDs
+//! that turn counts into word vectors.
 //!
 //! Chapter 2's small example, as `ch02/count_method_small.py` (whose last
 //! step, `svd(&w.view())`, gives the word vectors):
@@ -17,24 +17,12 @@
 //! # Ok::<(), nn_core::Error>(())
 //! ```
 //!
-//! Chapters 3 and 4 ([`word2vec`]): `create_contexts_target`,
-//! `convert_one_hot`, the [`UnigramSampler`], the book's `SimpleCBOW`,
-//! `SimpleSkipGram`, `CBOW`, `SkipGram` and `NegativeSamplingLoss` (trained
-//! by `nn_train::Trainer`), the word2vec tools' own trainer
-//! ([`word2vec::fast`]), and float16 evaluation as the book's `eval.py`
-//! computes it ([`most_similar_f16`], [`analogy_f16`]).
-//!
-//! Chapters 5 and 6 ([`rnnlm`]): the book's `SimpleRnnlm`, `Rnnlm` and
-//! `BetterRnnlm` (weight tying through a shared weight, dropout masks from
-//! numpy's generator), its `RnnlmTrainer` with checkpoints that resume a run
-//! exactly, `eval_perplexity`, and chapter 7's text generation.
-//!
-//! Chapters 7 and 8: the data sets ([`sequence`]: the book's addition and
-//! date problems, shipped in the crate, split as the book splits them) and
-//! the models ([`seq2seq`]: `Seq2seq`, `PeekySeq2seq`, `AttentionSeq2seq`,
-//! greedy generation in batches, `eval_seq2seq`), trained by
-//! `nn_train::Trainer::fit_rows`; their parameters save and load through
-//! [`params`], as the language models' do.
+//! Chapter 4's [`UnigramSampler`] (negative sampling as the book draws it)
+//! and float16 evaluation as the book's `eval.py` computes it
+//! ([`most_similar_f16`], [`analogy_f16`]); chapters 7 and 8's data sets
+//! ([`sequence`]: the book's addition and date problems, shipped in the
+//! crate, split as the book splits them). The book's networks, which train
+//! on this text, are in the `nn-models` crate.
 //!
 //! The SVDs need LAPACK, which the default feature `blas` takes from the
 //! system's OpenBLAS; without it the rest of the crate builds in pure Rust.
@@ -50,27 +38,23 @@ mod co_occurrence;
 mod contexts;
 mod corpus;
 pub mod download;
-pub mod params;
 mod ppmi;
 mod print;
 pub mod ptb;
-pub mod rnnlm;
 mod sampler;
-pub mod seq2seq;
 pub mod sequence;
 mod similarity;
 mod similarity_f16;
 mod sparse;
 #[cfg(feature = "blas")]
 mod svd;
-pub mod word2vec;
 
 pub use co_occurrence::{co_occurrence, create_co_matrix};
 pub use contexts::{convert_one_hot, create_contexts_target};
 pub use corpus::{Corpus, Vocabulary, preprocess};
 pub use ppmi::{PPMI_EPS, ppmi, ppmi_sparse};
 pub use print::{NumpyPrint, numpy_str, py_repr};
-pub use sampler::UnigramSampler;
+pub use sampler::{UnigramSampler, walker_table};
 pub use similarity::{COS_EPS, Lookup, Ranking, analogy, cos_similarity, most_similar, normalize};
 pub use similarity_f16::{analogy_f16, most_similar_f16};
 pub use sparse::Csr;

@@ -229,8 +229,19 @@ impl UnigramSampler {
     }
 }
 
-/// Vose's construction of Walker's alias table for `p` (summing to 1).
-pub(crate) fn walker_table(p: &[f64]) -> (Vec<f64>, Vec<u32>) {
+/// Walker's alias table for the probabilities `p` (summing to 1), by Vose's
+/// construction: `(keep, alias)`, so that a draw is one uniform column `i`
+/// and one uniform `u`, giving `i` if `u < keep[i]` and `alias[i]`
+/// otherwise. Words of probability 0 are never drawn. The sampler uses it;
+/// the word2vec tools' trainer draws its negatives from it with replacement.
+///
+/// ```
+/// let (keep, alias) = nn_text::walker_table(&[0.5, 0.25, 0.25, 0.0]);
+/// assert_eq!(keep.len(), 4);
+/// assert_eq!(keep[3], 0.0); // word 3 is never drawn: its column goes to
+/// assert_ne!(alias[3], 3); // another word
+/// ```
+pub fn walker_table(p: &[f64]) -> (Vec<f64>, Vec<u32>) {
     let n = p.len();
     let mut keep: Vec<f64> = p.iter().map(|&x| x * n as f64).collect();
     let mut alias: Vec<u32> = (0..n as u32).collect();

@@ -9,9 +9,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use nn_models::word2vec::{Cbow, SimpleCbow, SkipGram};
 use nn_optim::{Adam, Optimizer, Update};
 use nn_text::create_contexts_target;
-use nn_text::word2vec::{Cbow, SimpleCbow, SkipGram};
 use nn_train::{Model, NumpyRandom};
 
 struct Counting;
@@ -95,7 +95,7 @@ fn steady_state_word2vec_and_rnnlm_steps_do_not_allocate() {
 /// Chapters 7–8's models, a step as the Trainer takes it (forward on rows of
 /// questions and answers, backward, Adam), allocate nothing once warm.
 fn seq2seq_steps_do_not_allocate() {
-    use nn_text::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seq};
+    use nn_models::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seq};
     if !cfg!(feature = "blas") {
         return; // matrixmultiply allocates its packing buffers
     }
@@ -135,7 +135,9 @@ fn seq2seq_steps_do_not_allocate() {
 /// weights) allocate nothing once warm. (Called from the one test, so that
 /// no other test runs beside it.)
 fn rnnlm_steps_do_not_allocate() {
-    use nn_text::rnnlm::{BetterRnnlm, FitConfig, LanguageModel, Rnnlm, RnnlmTrainer, SimpleRnnlm};
+    use nn_models::rnnlm::{
+        BetterRnnlm, FitConfig, LanguageModel, Rnnlm, RnnlmTrainer, SimpleRnnlm,
+    };
     if !cfg!(feature = "blas") {
         return; // matrixmultiply allocates its packing buffers
     }

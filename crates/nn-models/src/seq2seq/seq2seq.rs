@@ -26,7 +26,7 @@ use crate::params::NamedParameters;
 /// in [`PARAM_NAMES`](super::PARAM_NAMES)).
 ///
 /// ```
-/// use nn_text::seq2seq::{Seq2seq, Seq2seqModel};
+/// use nn_models::seq2seq::{Seq2seq, Seq2seqModel};
 /// use nn_train::NumpyRandom;
 /// use ndarray::array;
 /// let mut model = Seq2seq::<f32>::new(13, 16, 32, &mut NumpyRandom::new(1984))?;

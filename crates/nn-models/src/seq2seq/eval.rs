@@ -5,7 +5,7 @@ use ndarray::{ArrayView2, s};
 use nn_core::{Error, Float, Result};
 
 use super::Seq2seqModel;
-use crate::sequence::CharVocab;
+use nn_text::sequence::CharVocab;
 
 /// Rows answered together by [`eval_seq2seq`]: large enough that each step's
 /// products are efficient, small enough that the encoder's buffers stay

@@ -11,7 +11,7 @@ mod data;
 use data::*;
 use ndarray::{Array2, s};
 use nn_core::{Differentiable, GradCheck, Param, Parameters, Result};
-use nn_text::seq2seq::{
+use nn_models::seq2seq::{
     AttentionSeq2seq, PeekySeq2seq, Seq2seq, Seq2seqModel, eval_seq2seq, eval_seq2seq_one_at_a_time,
 };
 use nn_text::sequence::SequenceSet;
@@ -337,7 +337,7 @@ fn bad_input_is_refused() {
 
     // A decoder used by hand: encoder states without steps, and a backward
     // after a start with other states, are errors, not panics.
-    use nn_text::seq2seq::{Decoder, PeekyDecoder, Seq2seqDecoder};
+    use nn_models::seq2seq::{Decoder, PeekyDecoder, Seq2seqDecoder};
     fn misuse<D: Seq2seqDecoder<f32>>(v: usize) {
         let mut dec = D::new(v, 4, 4, &mut NumpyRandom::new(0)).unwrap();
         let xs = Array2::<usize>::zeros((2, 2));

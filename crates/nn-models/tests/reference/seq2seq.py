@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference numbers for nn-text's seq2seq models, from the book's own
+"""Reference numbers for nn-models' seq2seq models, from the book's own
 ch07/seq2seq.py, ch07/peeky_seq2seq.py, ch08/attention_seq2seq.py,
 ch08/attention_layer.py, common/time_layers.py and dataset/sequence.py (Deep
 Learning from Scratch 2, MIT licence, copyright 2018 Koki Saitoh).

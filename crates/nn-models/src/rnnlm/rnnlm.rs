@@ -13,7 +13,7 @@ use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
 /// `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
 ///
 /// ```
-/// use nn_text::rnnlm::{LanguageModel, Rnnlm};
+/// use nn_models::rnnlm::{LanguageModel, Rnnlm};
 /// use nn_train::NumpyRandom;
 /// use ndarray::array;
 /// let mut model = Rnnlm::<f32>::new(10, 8, 8, &mut NumpyRandom::new(0))?;

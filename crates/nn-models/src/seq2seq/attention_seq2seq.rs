@@ -22,7 +22,7 @@ pub type AttentionEncoder<F> = Encoder<F>;
 /// `visualize_attention.py` draws.
 ///
 /// ```
-/// use nn_text::seq2seq::{AttentionSeq2seq, Seq2seqModel};
+/// use nn_models::seq2seq::{AttentionSeq2seq, Seq2seqModel};
 /// use nn_train::NumpyRandom;
 /// use ndarray::array;
 /// let mut model = AttentionSeq2seq::<f32>::new(13, 16, 32, &mut NumpyRandom::new(1984))?;

@@ -19,7 +19,8 @@ use super::{book_weight, check_batch};
 /// `W_in` `(V, H)`, then `W_out` `(H, V)`.
 ///
 /// ```
-/// use nn_text::{create_contexts_target, preprocess, word2vec::SimpleCbow};
+/// use nn_models::word2vec::SimpleCbow;
+/// use nn_text::{create_contexts_target, preprocess};
 /// use nn_train::{Model, NumpyRandom};
 /// let corpus = preprocess("You say goodbye and I say hello.")?;
 /// let (contexts, target) = create_contexts_target(&corpus.ids, 1)?;

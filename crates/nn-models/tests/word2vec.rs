@@ -11,8 +11,8 @@ mod data;
 use data::*;
 use ndarray::{Array1, Array2, ArrayView2, Ix2};
 use nn_core::{Embedding, EmbeddingDot, Float, SigmoidWithLoss};
+use nn_models::word2vec::{Cbow, SimpleCbow, SimpleSkipGram, SkipGram};
 use nn_optim::{Adam, Optimizer};
-use nn_text::word2vec::{Cbow, SimpleCbow, SimpleSkipGram, SkipGram};
 use nn_train::{Model, NumpyRandom};
 
 fn a2<F: Float>(r: (&[usize], &[f64])) -> Array2<F> {

@@ -6,7 +6,7 @@
 //! its perplexity and sample from it:
 //!
 //! ```
-//! use nn_text::rnnlm::{eval_perplexity, generate, FitConfig, LanguageModel, Rnnlm, RnnlmTrainer};
+//! use nn_models::rnnlm::{eval_perplexity, generate, FitConfig, LanguageModel, Rnnlm, RnnlmTrainer};
 //! use nn_optim::OptimizerKind;
 //! use nn_train::NumpyRandom;
 //!

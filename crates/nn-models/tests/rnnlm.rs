@@ -8,11 +8,11 @@ mod data;
 use data::*;
 use ndarray::Array2;
 use nn_core::{Differentiable, GradCheck, Param, Parameters, Result};
-use nn_optim::OptimizerKind;
-use nn_text::rnnlm::{
+use nn_models::rnnlm::{
     BetterRnnlm, FitConfig, LanguageModel, Precision, Rnnlm, RnnlmTrainer, eval_perplexity,
     generate, load_params, save_params,
 };
+use nn_optim::OptimizerKind;
 use nn_train::NumpyRandom;
 
 const V: usize = 40;
@@ -272,7 +272,7 @@ fn parameters_round_trip_through_float16_and_refuse_other_shapes() {
 fn bad_input_is_a_clear_error() {
     let mut model = Rnnlm::<f32>::new(V, 8, 8, &mut NumpyRandom::new(5)).unwrap();
     let mut trainer = RnnlmTrainer::new(model.clone(), sgd(1.0));
-    let quiet = &mut |_: &nn_text::rnnlm::IterationReport| {};
+    let quiet = &mut |_: &nn_models::rnnlm::IterationReport| {};
     let short = &CORPUS[..19];
     let e = trainer
         .fit(short, &CORPUS[1..20], &book_fit(), quiet)

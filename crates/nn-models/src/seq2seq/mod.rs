@@ -1,7 +1,7 @@
 //! Chapters 7 and 8: sequence to sequence. An encoder reads a question of
 //! characters, a decoder writes the answer, one character after another;
 //! the book's addition (`16+75  _91  `) and date (`september 27, 1994 …
-//! _1994-09-27`) problems ([`crate::sequence`]) are its data.
+//! _1994-09-27`) problems ([`nn_text::sequence`]) are its data.
 //!
 //! - [`Seq2seq`] (`ch07/seq2seq.py`): [`Encoder`] → last state → [`Decoder`].
 //! - [`PeekySeq2seq`] (`ch07/peeky_seq2seq.py`): the [`PeekyDecoder`] sees
@@ -19,7 +19,7 @@
 //!
 //! ```
 //! use nn_text::sequence::SequenceSet;
-//! use nn_text::seq2seq::{eval_seq2seq, PeekySeq2seq, Seq2seqModel};
+//! use nn_models::seq2seq::{eval_seq2seq, PeekySeq2seq, Seq2seqModel};
 //! use nn_optim::OptimizerKind;
 //! use nn_train::{FitConfig, NumpyRandom, RecordStyle, Silent, Trainer};
 //!

@@ -13,7 +13,7 @@
 //! the same numbers: the two modes are different algorithms.
 //!
 //! ```
-//! use nn_text::word2vec::fast::{train, Architecture, FastConfig};
+//! use nn_models::word2vec::fast::{train, Architecture, FastConfig};
 //! let corpus: Vec<usize> = (0..2000).map(|i| (i * 7 + i / 13) % 50).collect();
 //! let config = FastConfig { vector_size: 16, epochs: 2, ..FastConfig::default() };
 //! let trained = train(&corpus, 50, &config, &mut |_| {})?;
@@ -30,7 +30,7 @@ use nn_core::{Error, Result};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::sampler::walker_table;
+use nn_text::walker_table;
 
 /// Which model the fast trainer trains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

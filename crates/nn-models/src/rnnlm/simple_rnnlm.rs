@@ -14,7 +14,7 @@ use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
 /// `rnn_Wh`, `rnn_b`, `affine_W`, `affine_b`.
 ///
 /// ```
-/// use nn_text::rnnlm::{LanguageModel, SimpleRnnlm};
+/// use nn_models::rnnlm::{LanguageModel, SimpleRnnlm};
 /// use nn_train::NumpyRandom;
 /// use ndarray::array;
 /// let mut model = SimpleRnnlm::<f32>::new(10, 8, 8, &mut NumpyRandom::new(0))?;

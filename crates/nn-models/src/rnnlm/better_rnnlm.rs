@@ -29,7 +29,7 @@ use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
 /// generator: from the same seed, the masks are the book's.
 ///
 /// ```
-/// use nn_text::rnnlm::{BetterRnnlm, LanguageModel};
+/// use nn_models::rnnlm::{BetterRnnlm, LanguageModel};
 /// use nn_train::{NumpyRandom, NumpyState};
 /// use ndarray::array;
 /// let mut model = BetterRnnlm::<f32>::new(10, 8, 8, 0.5, NumpyRandom::new(0))?;

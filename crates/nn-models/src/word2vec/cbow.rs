@@ -15,7 +15,8 @@ use super::{NegativeSamplingLoss, book_weight, check_batch, shared_pair, sum_int
 /// `W_out` `(V, H)`; each has one gradient buffer whatever the window.
 ///
 /// ```
-/// use nn_text::{create_contexts_target, preprocess, word2vec::Cbow};
+/// use nn_models::word2vec::Cbow;
+/// use nn_text::{create_contexts_target, preprocess};
 /// use nn_train::{Model, NumpyRandom};
 /// let corpus = preprocess("you say goodbye and i say hello and you say hi .")?;
 /// let (contexts, target) = create_contexts_target(&corpus.ids, 2)?;

@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use nn_core::{EmbeddingDot, Error, Float, Result, Shared, SigmoidWithLoss};
 
-use crate::UnigramSampler;
+use nn_text::UnigramSampler;
 
 /// The book's `NegativeSamplingLoss(W, corpus, power=0.75, sample_size=5)`:
 /// the binary loss of each row's target word (label 1) plus that of
