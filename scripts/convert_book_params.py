@@ -14,15 +14,15 @@ own trained vectors.
 
 Chapter 6's Rnnlm.pkl and BetterRnnlm.pkl (the book's save_params: a list of
 float16 arrays in the model's params order) become what `nn-examples rnnlm`
-writes: the arrays under the names of `nn_models::rnnlm` (`embed_W`, `lstm_Wx`,
-...), float16 unchanged; BetterRnnlm's output weight, the embedding's
+writes: the arrays under the parameters' names (`embed.W`, `lstm.Wx`, ...,
+`lstm1.Wx`, ... for BetterRnnlm), float16 unchanged; BetterRnnlm's output weight, the embedding's
 transpose (weight tying), is checked and dropped. `nn-examples rnnlm-eval` and
 `rnnlm-generate --params FILE` then use the book's trained models.
 
 Chapters 7-8's Seq2seq, PeekySeq2seq and AttentionSeq2seq pickles (10 float16
 arrays, the encoder's then the decoder's) become what `nn-examples seq2seq` and
-`attention` write: the arrays under `nn_models::seq2seq::PARAM_NAMES`
-(`encoder.embed_W`, ..., `decoder.affine_b`), float16 unchanged, so that
+`attention` write: the arrays under the parameters' names
+(`encoder.embed.W`, ..., `decoder.affine.b`), float16 unchanged, so that
 `nn-examples attention-show --params FILE` draws the book's trained model.
 
 Needs numpy only; writes the file atomically.
@@ -47,14 +47,14 @@ def convert_word2vec(params):
     return {'word_vecs': vecs, 'vocab': vocab}
 
 
-RNNLM_NAMES = ['embed_W', 'lstm_Wx', 'lstm_Wh', 'lstm_b', 'affine_W', 'affine_b']
-BETTER_NAMES = ['embed_W', 'lstm_Wx1', 'lstm_Wh1', 'lstm_b1', 'lstm_Wx2', 'lstm_Wh2', 'lstm_b2',
-                'affine_W', 'affine_b']
+RNNLM_NAMES = ['embed.W', 'lstm.Wx', 'lstm.Wh', 'lstm.b', 'affine.W', 'affine.b']
+BETTER_NAMES = ['embed.W', 'lstm1.Wx', 'lstm1.Wh', 'lstm1.b', 'lstm2.Wx', 'lstm2.Wh', 'lstm2.b',
+                'affine.W', 'affine.b']
 
 
-SEQ2SEQ_NAMES = ['encoder.embed_W', 'encoder.lstm_Wx', 'encoder.lstm_Wh', 'encoder.lstm_b',
-                 'decoder.embed_W', 'decoder.lstm_Wx', 'decoder.lstm_Wh', 'decoder.lstm_b',
-                 'decoder.affine_W', 'decoder.affine_b']
+SEQ2SEQ_NAMES = ['encoder.embed.W', 'encoder.lstm.Wx', 'encoder.lstm.Wh', 'encoder.lstm.b',
+                 'decoder.embed.W', 'decoder.lstm.Wx', 'decoder.lstm.Wh', 'decoder.lstm.b',
+                 'decoder.affine.W', 'decoder.affine.b']
 
 
 def convert_seq2seq(params, source):
@@ -99,7 +99,7 @@ def convert_rnnlm(params, source):
     arrays = dict(zip(names, params))
     model = 'Rnnlm'
     if names is BETTER_NAMES:
-        del arrays['affine_W']  # the transpose of embed_W, tied
+        del arrays['affine.W']  # the transpose of embed.W, tied
         model = 'BetterRnnlm'
     return arrays, f"{model} V={v} D={d} H={h}"
 

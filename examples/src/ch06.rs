@@ -388,8 +388,10 @@ impl SavedModel {
     /// models' (named, with their shapes).
     pub fn load(path: &Path) -> Result<Self> {
         let npz = Npz::read(path)?;
-        let shape = |name: &str| -> Result<Vec<usize>> {
-            npz.get(name)
+        // A matrix by its name, or by its name in a file of version 0.1.
+        let find = |names: [&str; 2]| names.into_iter().find_map(|n| npz.get(n));
+        let shape = |names: [&str; 2]| -> Result<Vec<usize>> {
+            find(names)
                 .map(|a| a.shape().to_vec())
                 .filter(|s| s.len() == 2)
                 .ok_or_else(|| {
@@ -397,21 +399,22 @@ impl SavedModel {
                     Error::file(
                         path,
                         format!(
-                            "no matrix {name}: not an Rnnlm's or BetterRnnlm's parameters (the file has {})",
+                            "no matrix {}: not an Rnnlm's or BetterRnnlm's parameters (the file has {})",
+                            names[0],
                             present.join(", ")
                         ),
                     )
                 })
         };
-        let embed = shape("embed_W")?;
+        let embed = shape(["embed.W", "embed_W"])?;
         let (v, d) = (embed[0], embed[1]);
         // The weights are overwritten by the file; any draws will do.
         let mut rng = NumpyRandom::new(0);
-        let mut model = if npz.get("lstm_Wx1").is_some() {
-            let h = shape("lstm_Wh1")?[0];
+        let mut model = if find(["lstm1.Wx", "lstm_Wx1"]).is_some() {
+            let h = shape(["lstm1.Wh", "lstm_Wh1"])?[0];
             Self::Better(Box::new(BetterRnnlm::new(v, d, h, 0.5, rng)?))
         } else {
-            let h = shape("lstm_Wh")?[0];
+            let h = shape(["lstm.Wh", "lstm_Wh"])?[0];
             Self::Rnnlm(Box::new(Rnnlm::new(v, d, h, &mut rng)?))
         };
         load_params(path, model.as_dyn())?;

@@ -446,24 +446,33 @@ impl SavedSeq2seq {
     /// A missing or damaged file, or arrays that are none of the three.
     pub fn load(path: &Path) -> Result<Self> {
         let npz = Npz::read(path)?;
-        let shape = |name: &str| -> Result<(usize, usize)> {
-            match npz.get(name).map(|a| a.shape().to_vec()).as_deref() {
-                Some(&[r, c]) => Ok((r, c)),
-                Some(other) => Err(Error::file(
+        // A matrix by its name, or by its name in a file of version 0.1.
+        let shape = |names: [&str; 2]| -> Result<(usize, usize)> {
+            let found = names.into_iter().find_map(|n| npz.get(n).map(|a| (n, a)));
+            match found.map(|(n, a)| (n, a.shape().to_vec())) {
+                Some((_, shape)) if shape.len() == 2 => Ok((shape[0], shape[1])),
+                Some((name, other)) => Err(Error::file(
                     path,
                     format!("{name} is {other:?}, not a matrix"),
                 )),
                 None => Err(Error::file(
                     path,
                     format!(
-                        "no array {name}: not a seq2seq model's parameters (it has {:?})",
+                        "no array {}: not a seq2seq model's parameters (it has {:?})",
+                        names[0],
                         npz.names().collect::<Vec<_>>()
                     ),
                 )),
             }
         };
-        let ((v, d), (h, _)) = (shape("encoder.embed_W")?, shape("encoder.lstm_Wh")?);
-        let (dec_in, affine_in) = (shape("decoder.lstm_Wx")?.0, shape("decoder.affine_W")?.0);
+        let ((v, d), (h, _)) = (
+            shape(["encoder.embed.W", "encoder.embed_W"])?,
+            shape(["encoder.lstm.Wh", "encoder.lstm_Wh"])?,
+        );
+        let (dec_in, affine_in) = (
+            shape(["decoder.lstm.Wx", "decoder.lstm_Wx"])?.0,
+            shape(["decoder.affine.W", "decoder.affine_W"])?.0,
+        );
         let mut rng = NumpyRandom::new(0);
         let mut saved = if (dec_in, affine_in) == (d, h) {
             Self::Seq2seq(Box::new(Seq2seq::new(v, d, h, &mut rng)?))

@@ -27,7 +27,7 @@ pub mod net;
 pub mod plot;
 pub mod run;
 
-pub use net::{PARAM_NAMES, two_layer_net};
+pub use net::{LEGACY_PARAM_NAMES, two_layer_net};
 
 /// The README's Rust examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

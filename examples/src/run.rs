@@ -9,11 +9,11 @@ use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use nn_core::{Error, Float, Result};
 use nn_optim::OptimizerKind;
 use nn_train::{
-    FitConfig, Generator, NpyArray, Npz, Record, RunState, Spiral, Trainer, accuracy, for_stdout,
-    load_params_from, save_params, write_atomic,
+    FitConfig, Generator, NpyArray, Npz, Precision, Record, RunState, Spiral, Trainer, accuracy,
+    for_stdout, load_params_from, save_params, write_atomic,
 };
 
-use crate::net::{PARAM_NAMES, two_layer_net};
+use crate::net::{LEGACY_PARAM_NAMES, two_layer_net};
 use crate::plot;
 
 /// The float type a run computes in.
@@ -247,7 +247,7 @@ pub fn evaluate(params: &Path, seed: u64, generator: GeneratorKind) -> Result<(u
         t: &[usize],
     ) -> Result<(usize, usize)> {
         let mut model = two_layer_net::<F>(2, hidden, 3, &mut Generator::chacha(0))?;
-        load_params_from(npz, path, &mut model, &PARAM_NAMES)?;
+        load_params_from(npz, path, &mut model, &LEGACY_PARAM_NAMES)?;
         accuracy(&mut model, x.mapv(F::from_f64).view(), t)
     }
     match dtype {
@@ -256,11 +256,13 @@ pub fn evaluate(params: &Path, seed: u64, generator: GeneratorKind) -> Result<(u
     }
 }
 
-/// The float type and hidden size of saved parameters, from `W1`.
+/// The float type and hidden size of saved parameters, from the first
+/// layer's weight (`affine1.W`, or `W1` in a file of version 0.1).
 fn saved_shape(npz: &Npz, path: &Path) -> Result<(Dtype, usize)> {
-    let w1 = npz
-        .get("W1")
-        .ok_or_else(|| Error::file(path, "no array named W1"))?;
+    let (name, w1) = ["affine1.W", LEGACY_PARAM_NAMES[0]]
+        .into_iter()
+        .find_map(|name| npz.get(name).map(|w| (name, w)))
+        .ok_or_else(|| Error::file(path, "no array named affine1.W (nor W1)"))?;
     let dtype = match w1 {
         NpyArray::F32(_) => Dtype::F32,
         NpyArray::F64(_) => Dtype::F64,
@@ -268,7 +270,7 @@ fn saved_shape(npz: &Npz, path: &Path) -> Result<(Dtype, usize)> {
             return Err(Error::file(
                 path,
                 format!(
-                    "W1 has dtype {}, expected float32 or float64",
+                    "{name} has dtype {}, expected float32 or float64",
                     other.dtype()
                 ),
             ));
@@ -278,7 +280,7 @@ fn saved_shape(npz: &Npz, path: &Path) -> Result<(Dtype, usize)> {
         [2, hidden] if *hidden > 0 => Ok((dtype, *hidden)),
         shape => Err(Error::file(
             path,
-            format!("W1 has shape {shape:?}, the model expects [2, hidden]"),
+            format!("{name} has shape {shape:?}, the model expects [2, hidden]"),
         )),
     }
 }
@@ -305,7 +307,7 @@ fn run<F: Float>(config: &TrainConfig, saved: Saved<'_>) -> Result<Outcome> {
     let model = two_layer_net::<F>(2, config.hidden, 3, &mut rng)?;
     let mut trainer = Trainer::new(model, config.optimizer.build(Some(config.learning_rate()))?);
     if let Some((params, params_path, state, state_path)) = saved {
-        load_params_from(params, params_path, trainer.model(), &PARAM_NAMES)?;
+        load_params_from(params, params_path, trainer.model(), &LEGACY_PARAM_NAMES)?;
         let run_state = RunState::<F>::from_npz(state, state_path)?;
         trainer.optimizer().load_state(&run_state.optimizer)?;
         trainer.restore(run_state.trainer);
@@ -348,7 +350,7 @@ fn run<F: Float>(config: &TrainConfig, saved: Saved<'_>) -> Result<Outcome> {
     let correct = accuracy(trainer.model(), x.view(), &t)?;
     let mut files = Vec::new();
     let params_path = out.join("params.npz");
-    save_params(&params_path, trainer.model(), &PARAM_NAMES)?;
+    save_params(&params_path, trainer.model(), Precision::Native)?;
     files.push(params_path);
     let state_path = out.join("state.npz");
     let mut state = RunState {

@@ -37,9 +37,12 @@ fn a_short_run_writes_figures_and_a_loadable_model() {
     assert_eq!(png_size(&out.join("loss.png")), (800, 600));
     assert_eq!(png_size(&out.join("decision_boundary.png")), (800, 600));
     let params = nn_train::Npz::read(out.join("params.npz")).unwrap();
-    assert_eq!(params.names().collect::<Vec<_>>(), ["W1", "b1", "W2", "b2"]);
-    assert_eq!(params.get("W2").unwrap().shape(), [10, 3]);
-    assert_eq!(params.get("b1").unwrap().dtype(), "float64");
+    assert_eq!(
+        params.names().collect::<Vec<_>>(),
+        ["affine1.W", "affine1.b", "affine2.W", "affine2.b"]
+    );
+    assert_eq!(params.get("affine2.W").unwrap().shape(), [10, 3]);
+    assert_eq!(params.get("affine1.b").unwrap().dtype(), "float64");
 
     let eval = nn_examples()
         .args(["eval", "--params"])
@@ -93,7 +96,7 @@ fn other_optimizers_generators_and_dtypes_run() {
         String::from_utf8_lossy(&output.stderr)
     );
     let params = nn_train::Npz::read(dir.path().join("params.npz")).unwrap();
-    assert_eq!(params.get("W1").unwrap().dtype(), "float32");
+    assert_eq!(params.get("affine1.W").unwrap().dtype(), "float32");
     let state = nn_train::Npz::read(dir.path().join("state.npz")).unwrap();
     assert!(state.get("optimizer.m.0").is_some());
 }

@@ -242,7 +242,7 @@ fn rnnlm_bad_input_is_a_clear_error() {
     npz.write(&other).unwrap();
     let err = fail(&["rnnlm-eval", "--params", other.to_str().unwrap()]);
     assert!(
-        err.contains("other.npz") && err.contains("embed_W"),
+        err.contains("other.npz") && err.contains("embed.W"),
         "{err}"
     );
     let mut npz = nn_train::Npz::new();

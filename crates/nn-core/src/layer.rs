@@ -2,18 +2,20 @@
 
 use ndarray::{Array2, ArrayView2, ArrayViewMutD, Zip};
 
-use crate::{Error, Float, Labels, Result};
+use crate::{Error, Float, Labels, ParamName, Result};
 
 /// One trainable parameter and its gradient, as the book's `params[i]` and
-/// `grads[i]` side by side.
+/// `grads[i]` side by side, under the parameter's name.
 ///
 /// Both are views of buffers the layer owns, so an optimizer that writes
 /// through `value` updates the layer in place, and `grad` is the buffer that
 /// the layer's last `backward` overwrote.
 #[derive(Debug)]
 pub struct Param<'a, F> {
-    /// The parameter's name within its layer: `"W"` or `"b"`.
-    pub name: &'static str,
+    /// The parameter's name in the model that lists it: the layer's own
+    /// name (`W`, `b`) behind the names of the parts that hold the layer
+    /// (`decoder.affine.W`). Files and messages use this name.
+    pub name: ParamName<'a>,
     /// The parameter itself.
     pub value: ArrayViewMutD<'a, F>,
     /// Its gradient from the last `backward`. Writable so that gradient
@@ -26,7 +28,10 @@ pub struct Param<'a, F> {
 /// of layers. Optimizers and gradient clipping work on this trait.
 ///
 /// The order is the book's `params`/`grads` order and must not change
-/// between calls: optimizers keep per-parameter state by position.
+/// between calls: optimizers keep per-parameter state by position. Each
+/// parameter comes with its name, unique within the model; a model lists
+/// the parameters of each of its parts [`scoped`](crate::scoped) by the
+/// part's name.
 pub trait Parameters<F: Float> {
     /// Calls `f` once per parameter, in order, stopping at the first error.
     /// The default has no parameters.
@@ -47,6 +52,17 @@ pub trait Parameters<F: Float> {
             Ok(())
         });
         count
+    }
+
+    /// The names of the parameters, in order (`["embed.W", "lstm.Wx", …]`):
+    /// what files hold them under and messages call them.
+    fn param_names(&mut self) -> Vec<String> {
+        let mut names = Vec::new();
+        let _ = self.visit_params(&mut |p| {
+            names.push(p.name.to_string());
+            Ok(())
+        });
+        names
     }
 
     /// The number of trainable scalars in all parameters.

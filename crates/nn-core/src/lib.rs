@@ -70,6 +70,7 @@ pub mod layers;
 mod model;
 pub mod nodes;
 pub mod parallel;
+mod param_name;
 pub mod shared;
 mod tanh;
 pub mod time;
@@ -89,6 +90,7 @@ pub use layers::{
 };
 pub use model::Sequential;
 pub use nodes::{Repeat, Sum};
+pub use param_name::{ParamName, scoped};
 pub use shared::{Orientation, Shared, SharedRef};
 
 /// The `ndarray` this crate is built on, so that users name the same version.

@@ -4,7 +4,7 @@ use std::fmt;
 
 use ndarray::{ArrayView2, AsArray, Ix2};
 
-use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result, Shared};
+use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result, Shared, scoped};
 
 /// A stack of layers followed by a loss layer.
 ///
@@ -12,6 +12,10 @@ use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result, Shared
 /// loss's backward and the layers' in reverse, and
 /// [`visit_params`](Parameters::visit_params) hands out every parameter with its
 /// gradient in order: the book's `params` and `grads` lists, layer by layer.
+/// Each layer has a name, its position (`0`, `1`, …, as PyTorch's
+/// `nn.Sequential` numbers them) unless it was added with one
+/// ([`with_named`](Self::with_named)), and its parameters are listed under
+/// it: `0.W`, `0.b`, `2.W`, … or `affine1.W`, ….
 ///
 /// ```
 /// use nn_core::{Affine, Init, Parameters, Sequential, Sigmoid, SoftmaxWithLoss};
@@ -27,7 +31,7 @@ use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result, Shared
 /// let loss = net.forward(&x, &[0, 2])?;
 /// assert!((loss - 3f64.ln()).abs() < 1e-2); // tiny weights: uniform guesses
 /// net.backward()?;
-/// assert_eq!(net.num_params(), 4); // W1, b1, W2, b2
+/// assert_eq!(net.param_names(), ["0.W", "0.b", "2.W", "2.b"]);
 /// # Ok::<(), nn_core::Error>(())
 /// ```
 ///
@@ -52,6 +56,8 @@ use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result, Shared
 pub struct Sequential<F: Float> {
     shared: Vec<Shared<F>>,
     layers: Vec<Box<dyn Layer<F> + Send>>,
+    /// One per layer: the scope of its parameters' names.
+    names: Vec<String>,
     loss: Box<dyn Loss<F> + Send>,
 }
 
@@ -61,6 +67,7 @@ impl<F: Float> Sequential<F> {
         Self {
             shared: Vec::new(),
             layers: Vec::new(),
+            names: Vec::new(),
             loss: Box::new(loss),
         }
     }
@@ -75,16 +82,54 @@ impl<F: Float> Sequential<F> {
         self
     }
 
-    /// Appends a layer after the existing ones.
+    /// Appends a layer after the existing ones, named by its position.
     pub fn push(&mut self, layer: impl Layer<F> + Send + 'static) -> &mut Self {
+        let name = self.layers.len().to_string();
+        self.push_named(name, layer)
+    }
+
+    /// Appends a layer whose parameters are listed under `name`
+    /// (`name.W`, `name.b`).
+    pub fn push_named(
+        &mut self,
+        name: impl Into<String>,
+        layer: impl Layer<F> + Send + 'static,
+    ) -> &mut Self {
         self.layers.push(Box::new(layer));
+        self.names.push(name.into());
         self
     }
 
-    /// Appends a layer, builder style.
+    /// Appends a layer, builder style, named by its position.
     pub fn with(mut self, layer: impl Layer<F> + Send + 'static) -> Self {
         self.push(layer);
         self
+    }
+
+    /// Appends a layer named `name`, builder style:
+    ///
+    /// ```
+    /// use nn_core::{Affine, Init, Parameters, Sequential, Sigmoid, SoftmaxWithLoss};
+    /// let rng = &mut rand::rng();
+    /// let mut net = Sequential::<f32>::new(SoftmaxWithLoss::new())
+    ///     .with_named("affine1", Affine::init(2, 10, Init::BOOK, rng)?)
+    ///     .with_named("sigmoid", Sigmoid::new())
+    ///     .with_named("affine2", Affine::init(10, 3, Init::BOOK, rng)?);
+    /// assert_eq!(net.param_names(), ["affine1.W", "affine1.b", "affine2.W", "affine2.b"]);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    pub fn with_named(
+        mut self,
+        name: impl Into<String>,
+        layer: impl Layer<F> + Send + 'static,
+    ) -> Self {
+        self.push_named(name, layer);
+        self
+    }
+
+    /// The layers' names, in forward order.
+    pub fn layer_names(&self) -> &[String] {
+        &self.names
     }
 
     /// The layers, in forward order.
@@ -172,14 +217,15 @@ impl<F: Float> Sequential<F> {
 }
 
 impl<F: Float> Parameters<F> for Sequential<F> {
-    /// Every parameter and its gradient, in order: the first layer's (`W`,
-    /// then `b`), then the next layer's, and so on.
+    /// Every parameter and its gradient, in order: the shared weights
+    /// under their own names, then the first layer's (`0.W`, then `0.b`),
+    /// then the next layer's, and so on.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         for weight in &self.shared {
             weight.visit(f)?;
         }
-        for layer in &mut self.layers {
-            layer.visit_params(f)?;
+        for (layer, name) in self.layers.iter_mut().zip(&self.names) {
+            layer.visit_params(&mut scoped(name, f))?;
         }
         Ok(())
     }
@@ -260,20 +306,27 @@ mod tests {
         let mut seen = Vec::new();
         model
             .visit_params(&mut |p| {
-                seen.push((p.name, p.value.shape().to_vec(), p.grad.as_ptr() as usize));
+                seen.push((
+                    p.name.to_string(),
+                    p.value.shape().to_vec(),
+                    p.grad.as_ptr() as usize,
+                ));
                 Ok(())
             })
             .unwrap();
-        let names: Vec<_> = seen.iter().map(|(n, s, _)| (*n, s.clone())).collect();
+        let names: Vec<_> = seen
+            .iter()
+            .map(|(n, s, _)| (n.as_str(), s.clone()))
+            .collect();
         assert_eq!(
             names,
             [
-                ("W", vec![3, 6]),
-                ("b", vec![6]),
-                ("W", vec![6, 5]),
-                ("b", vec![5]),
-                ("W", vec![5, 4]),
-                ("b", vec![4])
+                ("0.W", vec![3, 6]),
+                ("0.b", vec![6]),
+                ("2.W", vec![6, 5]),
+                ("2.b", vec![5]),
+                ("4.W", vec![5, 4]),
+                ("4.b", vec![4])
             ]
         );
         assert_eq!(

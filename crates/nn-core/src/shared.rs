@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use ndarray::Array2;
 
-use crate::{Error, Float, Param, Result};
+use crate::{Error, Float, Param, ParamName, Result};
 
 /// A weight matrix and its gradient, shared by every layer built on it.
 ///
@@ -47,12 +47,15 @@ use crate::{Error, Float, Param, Result};
 #[derive(Debug)]
 pub struct Shared<F: Float> {
     inner: Arc<Mutex<Inner<F>>>,
+    /// Outside the lock, so that [`Shared::name`] can lend it.
+    name: Arc<str>,
 }
 
 impl<F: Float> Clone for Shared<F> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
+            name: Arc::clone(&self.name),
         }
     }
 }
@@ -60,7 +63,7 @@ impl<F: Float> Clone for Shared<F> {
 /// The shared state behind the lock.
 #[derive(Debug)]
 pub(crate) struct Inner<F> {
-    name: &'static str,
+    name: Arc<str>,
     /// The weight.
     pub(crate) value: Array2<F>,
     /// The sum of every use's gradient since the last forward.
@@ -110,25 +113,28 @@ pub enum Orientation {
 }
 
 impl<F: Float> Shared<F> {
-    /// A shared weight named `name` (for messages and the parameter list)
-    /// with a zero gradient.
+    /// A shared weight named `name` with a zero gradient. Its owner lists
+    /// it under this name (behind the owner's own scopes, as any
+    /// parameter), and messages use it.
     ///
     /// # Errors
     /// `value` with a zero dimension.
-    pub fn new(name: &'static str, value: Array2<F>) -> Result<Self> {
+    pub fn new(name: impl Into<Arc<str>>, value: Array2<F>) -> Result<Self> {
         if value.is_empty() {
             return Err(Error::Empty {
                 op: "Shared.new",
                 shape: value.shape().to_vec(),
             });
         }
+        let name = name.into();
         Ok(Self {
             inner: Arc::new(Mutex::new(Inner {
-                name,
+                name: Arc::clone(&name),
                 grad: Array2::zeros(value.raw_dim()),
                 value,
                 fresh: true,
             })),
+            name,
         })
     }
 
@@ -137,17 +143,18 @@ impl<F: Float> Shared<F> {
         let inner = self.lock_or_recover();
         Self {
             inner: Arc::new(Mutex::new(Inner {
-                name: inner.name,
+                name: Arc::clone(&inner.name),
                 value: inner.value.clone(),
                 grad: inner.grad.clone(),
                 fresh: inner.fresh,
             })),
+            name: Arc::clone(&self.name),
         }
     }
 
     /// The weight's name.
-    pub fn name(&self) -> &'static str {
-        self.lock_or_recover().name
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The weight's shape, `(rows, cols)`, as stored.
@@ -190,11 +197,9 @@ impl<F: Float> Shared<F> {
     /// Whatever `f` returns.
     pub fn visit(&self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         let mut inner = self.lock_or_recover();
-        let Inner {
-            name, value, grad, ..
-        } = &mut *inner;
+        let Inner { value, grad, .. } = &mut *inner;
         f(Param {
-            name,
+            name: ParamName::new(&self.name),
             value: value.view_mut().into_dyn(),
             grad: grad.view_mut().into_dyn(),
         })

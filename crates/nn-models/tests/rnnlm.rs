@@ -259,7 +259,7 @@ fn parameters_round_trip_through_float16_and_refuse_other_shapes() {
     let before = values(&mut bigger);
     let e = load_params(&path, &mut bigger).unwrap_err().to_string();
     assert!(
-        e.contains("embed_W") && e.contains("[40, 8]") && e.contains("[41, 8]"),
+        e.contains("embed.W") && e.contains("[40, 8]") && e.contains("[41, 8]"),
         "{e}"
     );
     assert_eq!(before, values(&mut bigger), "unchanged on error");

@@ -132,7 +132,8 @@ impl<F: Float> Moments<F> {
                         return Err(Error::shape(
                             op,
                             format!(
-                                "parameter {k} has shape {:?}, expected {:?}",
+                                "parameter {k} ({}) has shape {:?}, expected {:?}",
+                                p.name,
                                 p.value.shape(),
                                 shape.slice()
                             ),

@@ -1,7 +1,7 @@
 //! Helpers for the optimizers' unit tests.
 
 use ndarray::{ArrayD, IxDyn};
-use nn_core::{Float, Param, Parameters, Result};
+use nn_core::{Float, Param, ParamName, Parameters, Result};
 
 use crate::{Optimizer, Update};
 
@@ -15,7 +15,7 @@ impl<F: Float> Parameters<F> for Fixed<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         for (value, grad) in self.values.iter_mut().zip(&mut self.grads) {
             f(Param {
-                name: "p",
+                name: ParamName::new("p"),
                 value: value.view_mut(),
                 grad: grad.view_mut(),
             })?;

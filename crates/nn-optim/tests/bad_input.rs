@@ -42,7 +42,7 @@ fn a_model_of_other_shapes_or_count_is_refused_and_left_alone() {
     let before = snapshot(&mut other);
     assert_eq!(
         message(adam.update(&mut other)),
-        "Adam.update: parameter 2 has shape [8, 10], expected [8, 6]"
+        "Adam.update: parameter 2 (1.W) has shape [8, 10], expected [8, 6]"
     );
     assert_eq!(snapshot(&mut other), before);
 
@@ -140,7 +140,7 @@ fn non_finite_gradients_are_refused_or_skipped_as_asked() {
         let name = optimizer.name();
         assert_eq!(
             message(optimizer.update(&mut model)),
-            format!("{name}.update: the gradient of parameter 3 (b) at [4] is not finite (NaN)")
+            format!("{name}.update: the gradient of parameter 3 (2.b) at [4] is not finite (NaN)")
         );
         assert_eq!(
             snapshot(&mut model),
@@ -215,6 +215,6 @@ fn foreign_or_damaged_state_is_refused() {
     restored.load_state(&adam.state()).unwrap();
     assert_eq!(
         message(restored.update(&mut other_shapes())),
-        "Adam.update: parameter 2 has shape [8, 10], expected [8, 6]"
+        "Adam.update: parameter 2 (1.W) has shape [8, 10], expected [8, 6]"
     );
 }

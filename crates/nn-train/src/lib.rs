@@ -30,18 +30,21 @@ mod generator;
 mod npy;
 mod npz;
 mod numpy_random;
+mod params;
 mod progress;
 mod spiral;
 mod trainer;
 
 pub use checkpoint::{
-    RunState, as_float, float_array, insert_generator, insert_optimizer, load_params,
-    load_params_converting, load_params_from, read_generator, read_optimizer, save_params,
+    RunState, insert_generator, insert_optimizer, read_generator, read_optimizer,
 };
 pub use generator::{Generator, GeneratorState, Shuffle};
 pub use npy::NpyArray;
 pub use npz::{Npz, NpzFields, write_atomic};
 pub use numpy_random::{NumpyRandom, NumpyState};
+pub use params::{
+    Precision, as_float, float_array, load_params, load_params_from, params_npz, save_params,
+};
 pub use progress::{Bar, PlainLines, Progress, Silent, for_stdout};
 pub use spiral::{Spiral, one_hot};
 pub use trainer::{

@@ -5,16 +5,17 @@ mod common;
 
 use std::io::Cursor;
 
-use nn_train::{Generator, Npz, load_params_from, save_params};
+use nn_train::{Generator, Npz, Precision, load_params_from, save_params};
 use proptest::prelude::*;
 
-const NAMES: [&str; 4] = ["W1", "b1", "W2", "b2"];
+/// The names of the files written before the names were hierarchical.
+const LEGACY: [&str; 4] = ["W1", "b1", "W2", "b2"];
 
 fn valid_file() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("params.npz");
     let mut model = common::two_layer_net::<f64>(10, &mut Generator::numpy(3));
-    save_params(&path, &mut model, &NAMES).unwrap();
+    save_params(&path, &mut model, Precision::Native).unwrap();
     std::fs::read(path).unwrap()
 }
 
@@ -22,7 +23,7 @@ fn load(bytes: &[u8]) {
     // Errors are expected; panics are the failure.
     if let Ok(npz) = Npz::from_reader(Cursor::new(bytes), "fuzz.npz") {
         let mut model = common::two_layer_net::<f64>(10, &mut Generator::numpy(4));
-        let _ = load_params_from(&npz, std::path::Path::new("fuzz.npz"), &mut model, &NAMES);
+        let _ = load_params_from(&npz, std::path::Path::new("fuzz.npz"), &mut model, &LEGACY);
     }
 }
 

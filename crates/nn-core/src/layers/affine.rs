@@ -4,7 +4,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
 use crate::layers::matmul::{MatMul, check_weight};
 use crate::shared::{Orientation, Shared, SharedRef};
-use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
+use crate::{Error, Float, Init, Layer, Param, ParamName, Parameters, Randn, Result};
 
 /// Fully connected layer: `out = x·W + b`, with `b` added to every row.
 ///
@@ -124,7 +124,7 @@ impl<F: Float> Parameters<F> for Affine<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         self.matmul.visit_weight(f)?;
         f(Param {
-            name: "b",
+            name: ParamName::new("b"),
             value: self.b.view_mut().into_dyn(),
             grad: self.db.view_mut().into_dyn(),
         })
@@ -215,7 +215,7 @@ mod tests {
         let mut names = Vec::new();
         layer
             .visit_params(&mut |mut p| {
-                names.push(p.name);
+                names.push(p.name.to_string());
                 let g = p.grad.to_owned();
                 p.value.zip_mut_with(&g, |v, &g| *v -= 0.5 * g);
                 Ok(())

@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, Array3, ArrayView3, s};
 
 use crate::time::{TimeLayer, TimeLstm};
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Param, Parameters, Result, scoped};
 
 /// The book's `TimeBiLSTM(Wx1, Wh1, b1, Wx2, Wh2, b2, stateful)`: one
 /// [`TimeLstm`] reads the sequence forwards, the other backwards, and the
@@ -130,9 +130,13 @@ impl<F: Float> TimeLayer<F> for TimeBiLstm<F> {
 }
 
 impl<F: Float> Parameters<F> for TimeBiLstm<F> {
-    /// The forward direction's `Wx`, `Wh`, `b`, then the backward one's.
+    /// The forward direction's `Wx`, `Wh`, `b`, then the backward one's,
+    /// as the book's `forward_lstm.params + backward_lstm.params`:
+    /// `forward_lstm.Wx`, …, `backward_lstm.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.forward_lstm.visit_params(f)?;
-        self.backward_lstm.visit_params(f)
+        self.forward_lstm
+            .visit_params(&mut scoped("forward_lstm", f))?;
+        self.backward_lstm
+            .visit_params(&mut scoped("backward_lstm", f))
     }
 }

@@ -7,7 +7,7 @@ use crate::layers::affine::column_sums;
 use crate::parallel;
 use crate::time::time_rnn::{rows, rows_mut};
 
-use crate::{Error, Float, Param, Result};
+use crate::{Error, Float, Param, ParamName, Result};
 
 /// `Wx` `(D, G·H)`, `Wh` `(H, G·H)`, `b` `(G·H,)` for a layer of `G` gates
 /// (1 for the RNN, 4 for the LSTM, 3 for the GRU), with their gradients,
@@ -107,17 +107,17 @@ impl<F: Float> RecurrentWeights<F> {
     /// `Wx`, `Wh`, `b`, the book's order.
     pub(crate) fn visit(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         f(Param {
-            name: "Wx",
+            name: ParamName::new("Wx"),
             value: self.wx.view_mut().into_dyn(),
             grad: self.dwx.view_mut().into_dyn(),
         })?;
         f(Param {
-            name: "Wh",
+            name: ParamName::new("Wh"),
             value: self.wh.view_mut().into_dyn(),
             grad: self.dwh.view_mut().into_dyn(),
         })?;
         f(Param {
-            name: "b",
+            name: ParamName::new("b"),
             value: self.b.view_mut().into_dyn(),
             grad: self.db.view_mut().into_dyn(),
         })

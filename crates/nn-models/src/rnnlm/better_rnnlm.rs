@@ -6,11 +6,11 @@ use nn_core::shared::{Orientation, Shared};
 use nn_core::time::{
     TimeAffine, TimeDropout, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
 };
-use nn_core::{Float, Param, Parameters, Result};
+use nn_core::{Float, Param, Parameters, Result, scoped};
 use nn_train::{NumpyRandom, NumpyState};
 
 use super::rnnlm::{lstm_state, set_lstm_state};
-use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
+use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
 
 /// The book's `BetterRnnlm(vocab_size, wordvec_size, hidden_size,
 /// dropout_ratio)` (Zaremba et al.'s regularised LSTM with weight tying):
@@ -20,9 +20,9 @@ use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
 /// The output layer uses the embedding's weight transposed, through a
 /// [`Shared`] weight: one `(V, D)` matrix and one gradient, the sum of both
 /// uses (the book's `remove_duplicate`), so `D` must equal `H`. Parameters
-/// in the order the book's `remove_duplicate` leaves them: `embed_W`,
-/// `lstm_Wx1`, `lstm_Wh1`, `lstm_b1`, `lstm_Wx2`, `lstm_Wh2`, `lstm_b2`,
-/// `affine_b`.
+/// in the order the book's `remove_duplicate` leaves them: `embed.W`,
+/// `lstm1.Wx`, `lstm1.Wh`, `lstm1.b`, `lstm2.Wx`, `lstm2.Wh`, `lstm2.b`,
+/// `affine.b`.
 ///
 /// The model keeps the generator its weights were drawn from and draws the
 /// dropout masks from it, as the book draws both from numpy's one global
@@ -110,7 +110,7 @@ impl<F: Float> BetterRnnlm<F> {
                 ),
             ));
         }
-        let embed_w = Shared::new("embed_W", scaled_randn(v, d, 100.0, &mut rng))?;
+        let embed_w = Shared::new("W", scaled_randn(v, d, 100.0, &mut rng))?;
         let rd = (d as f64).sqrt();
         let rh = (h as f64).sqrt();
         let wx1 = scaled_randn(d, 4 * h, rd, &mut rng);
@@ -159,12 +159,12 @@ impl<F: Float> BetterRnnlm<F> {
     }
 }
 
-impl<F: Float> NamedParameters<F> for BetterRnnlm<F> {
+impl<F: Float> NamedModel<F> for BetterRnnlm<F> {
     fn name(&self) -> &'static str {
         "BetterRnnlm"
     }
 
-    fn param_names(&self) -> &'static [&'static str] {
+    fn legacy_param_names(&self) -> &'static [&'static str] {
         &[
             "embed_W", "lstm_Wx1", "lstm_Wh1", "lstm_b1", "lstm_Wx2", "lstm_Wh2", "lstm_b2",
             "affine_b",
@@ -232,9 +232,11 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
 
 impl<F: Float> Parameters<F> for BetterRnnlm<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed_w.visit(f)?;
-        self.layers.lstm1.visit_params(f)?;
-        self.layers.lstm2.visit_params(f)?;
-        self.layers.affine.visit_params(f)
+        // The tied weight is the embedding's (`embed.W`); the output layer
+        // lists only its bias.
+        self.embed_w.visit(&mut scoped("embed", f))?;
+        self.layers.lstm1.visit_params(&mut scoped("lstm1", f))?;
+        self.layers.lstm2.visit_params(&mut scoped("lstm2", f))?;
+        self.layers.affine.visit_params(&mut scoped("affine", f))
     }
 }

@@ -34,7 +34,7 @@ mod simple_rnnlm;
 mod stack;
 mod trainer;
 
-pub use crate::params::{NamedParameters, Precision, load_params, save_params};
+pub use crate::params::{NamedModel, Precision, load_params, save_params};
 pub use better_rnnlm::BetterRnnlm;
 pub use generate::{choice, generate};
 pub use perplexity::eval_perplexity;
@@ -62,7 +62,7 @@ pub fn scaled_randn<F: Float>(
 /// `BetterRnnlm`): word ids `(N, T)` in, next-word scores out, a hidden
 /// state carried from batch to batch, and a training mode for dropout.
 /// [`RnnlmTrainer`], [`eval_perplexity`] and [`generate`] take any of them.
-pub trait LanguageModel<F: Float>: NamedParameters<F> {
+pub trait LanguageModel<F: Float>: NamedModel<F> {
     /// The number of words the model knows.
     fn vocab_size(&self) -> usize;
 

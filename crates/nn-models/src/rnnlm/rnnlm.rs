@@ -5,12 +5,12 @@ use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxW
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
-use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
+use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
 
 /// The book's `Rnnlm(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeLSTM` → `TimeAffine` →
-/// `TimeSoftmaxWithLoss`. Parameters in the book's order: `embed_W`,
-/// `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
+/// `TimeSoftmaxWithLoss`. Parameters in the book's order: `embed.W`,
+/// `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
 ///
 /// ```
 /// use nn_models::rnnlm::{LanguageModel, Rnnlm};
@@ -52,6 +52,7 @@ impl<F: Float> Rnnlm<F> {
                 embed: TimeEmbedding::new(embed_w)?,
                 rnn: TimeLstm::new(lstm_wx, lstm_wh, Array1::zeros(4 * h), true)?,
                 affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+                rnn_name: "lstm",
             },
             loss: TimeSoftmaxWithLoss::new(),
         })
@@ -68,12 +69,12 @@ impl<F: Float> Rnnlm<F> {
     }
 }
 
-impl<F: Float> NamedParameters<F> for Rnnlm<F> {
+impl<F: Float> NamedModel<F> for Rnnlm<F> {
     fn name(&self) -> &'static str {
         "Rnnlm"
     }
 
-    fn param_names(&self) -> &'static [&'static str] {
+    fn legacy_param_names(&self) -> &'static [&'static str] {
         &[
             "embed_W", "lstm_Wx", "lstm_Wh", "lstm_b", "affine_W", "affine_b",
         ]

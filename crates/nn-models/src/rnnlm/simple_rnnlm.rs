@@ -5,13 +5,13 @@ use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWi
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
-use super::{LanguageModel, NamedParameters, check_state_count, scaled_randn};
+use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
 
 /// The book's `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeRNN` → `TimeAffine` →
 /// `TimeSoftmaxWithLoss`, on batches of word ids `(N, T)` with the next
-/// word as target. Parameters in the book's order: `embed_W`, `rnn_Wx`,
-/// `rnn_Wh`, `rnn_b`, `affine_W`, `affine_b`.
+/// word as target. Parameters in the book's order: `embed.W`, `rnn.Wx`,
+/// `rnn.Wh`, `rnn.b`, `affine.W`, `affine.b`.
 ///
 /// ```
 /// use nn_models::rnnlm::{LanguageModel, SimpleRnnlm};
@@ -53,6 +53,7 @@ impl<F: Float> SimpleRnnlm<F> {
                 embed: TimeEmbedding::new(embed_w)?,
                 rnn: TimeRnn::new(rnn_wx, rnn_wh, Array1::zeros(h), true)?,
                 affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
+                rnn_name: "rnn",
             },
             loss: TimeSoftmaxWithLoss::new(),
         })
@@ -64,12 +65,12 @@ impl<F: Float> SimpleRnnlm<F> {
     }
 }
 
-impl<F: Float> NamedParameters<F> for SimpleRnnlm<F> {
+impl<F: Float> NamedModel<F> for SimpleRnnlm<F> {
     fn name(&self) -> &'static str {
         "SimpleRnnlm"
     }
 
-    fn param_names(&self) -> &'static [&'static str] {
+    fn legacy_param_names(&self) -> &'static [&'static str] {
         &[
             "embed_W", "rnn_Wx", "rnn_Wh", "rnn_b", "affine_W", "affine_b",
         ]

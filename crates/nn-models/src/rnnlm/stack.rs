@@ -3,17 +3,20 @@
 
 use ndarray::{ArrayView2, ArrayView3};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer};
-use nn_core::{Float, Param, Parameters, Result};
+use nn_core::{Float, Param, Parameters, Result, scoped};
 
 /// `TimeEmbedding` → `R` → `TimeAffine`: the book's `predict` of
 /// `SimpleRnnlm` (`R = TimeRNN`) and `Rnnlm` (`R = TimeLSTM`); the loss
 /// layer stays with the model, so that `forward` can hand it the scores this
-/// borrows.
+/// borrows. The parameters are named `embed.W`, `{rnn_name}.Wx`, …,
+/// `affine.b`.
 #[derive(Debug, Clone)]
 pub(crate) struct Stack<F: Float, R> {
     pub(crate) embed: TimeEmbedding<F>,
     pub(crate) rnn: R,
     pub(crate) affine: TimeAffine<F>,
+    /// The recurrent layer's name: `rnn` or `lstm`.
+    pub(crate) rnn_name: &'static str,
 }
 
 impl<F: Float, R: TimeLayer<F>> Stack<F, R> {
@@ -40,8 +43,8 @@ impl<F: Float, R: TimeLayer<F>> Stack<F, R> {
 impl<F: Float, R: TimeLayer<F>> Parameters<F> for Stack<F, R> {
     /// The embedding's, the recurrent layer's, the affine's: the book's order.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(f)?;
-        self.rnn.visit_params(f)?;
-        self.affine.visit_params(f)
+        self.embed.visit_params(&mut scoped("embed", f))?;
+        self.rnn.visit_params(&mut scoped(self.rnn_name, f))?;
+        self.affine.visit_params(&mut scoped("affine", f))
     }
 }

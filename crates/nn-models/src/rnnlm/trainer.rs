@@ -8,8 +8,8 @@ use ndarray::{Array2, ArrayD, IxDyn};
 use nn_core::{Error, Float, Result};
 use nn_optim::{Optimizer, clip_grads};
 use nn_train::{
-    GeneratorState, NpyArray, Npz, as_float, float_array, insert_generator, insert_optimizer,
-    load_params_from, read_generator, read_optimizer,
+    GeneratorState, NpyArray, Npz, Precision, as_float, float_array, insert_generator,
+    insert_optimizer, load_params_from, params_npz, read_generator, read_optimizer,
 };
 
 use super::LanguageModel;
@@ -305,7 +305,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
     }
 
     /// Everything a resumed run needs, as named arrays: the parameters in
-    /// full precision (`param.NAME`), the optimizer (its learning rate
+    /// full precision (`param.lstm.Wx`, …), the optimizer (its learning rate
     /// included), the trainer's position in the corpus, epoch, pending
     /// losses, perplexity history and clock, the model's carried state, and
     /// its dropout generator. A caller may add arrays of its own (under
@@ -315,14 +315,12 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
     /// None in practice (the model's parameters are visited).
     pub fn checkpoint(&mut self) -> Result<Npz> {
         let mut npz = Npz::new();
-        let names = self.model.param_names();
-        let mut k = 0;
-        self.model.visit_params(&mut |p| {
-            let name = names.get(k).copied().unwrap_or("extra");
-            npz.insert(format!("param.{name}"), float_array(p.value.to_owned()));
-            k += 1;
-            Ok(())
-        })?;
+        let params = params_npz(&mut self.model, Precision::Native)?;
+        for name in params.names() {
+            if let Some(array) = params.get(name) {
+                npz.insert(format!("param.{name}"), array.clone());
+            }
+        }
         insert_optimizer(&mut npz, &self.optimizer.state());
         let scalar = |v: u64| NpyArray::from(ArrayD::from_elem(IxDyn(&[]), v));
         npz.insert("trainer.model", bytes(self.model.name().as_bytes()));
@@ -382,13 +380,13 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             ));
         }
         let mut params = Npz::new();
-        for name in self.model.param_names() {
-            let key = format!("param.{name}");
-            let array = npz.get(&key).ok_or_else(|| r.wrong(&key, "a parameter"))?;
-            params.insert(*name, array.clone());
+        for key in npz.names() {
+            if let (Some(name), Some(array)) = (key.strip_prefix("param."), npz.get(key)) {
+                params.insert(name, array.clone());
+            }
         }
-        let names = self.model.param_names();
-        load_params_from(&params, path, &mut self.model, names)?;
+        let legacy = self.model.legacy_param_names();
+        load_params_from(&params, path, &mut self.model, legacy)?;
         self.optimizer.load_state(&read_optimizer(npz, path)?)?;
         self.time_idx = r.u64_scalar("trainer.time_idx")? as usize;
         self.current_epoch = r.u64_scalar("trainer.current_epoch")? as usize;

@@ -4,7 +4,7 @@
 use ndarray::{Array3, ArrayView2, ArrayView3, s};
 use nn_core::attention::TimeAttention;
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Float, Param, Parameters, Randn, Result};
+use nn_core::{Float, Param, Parameters, Randn, Result, scoped};
 
 use super::decoder::{Seq2seqDecoder, book_layers, last_state};
 use super::encoder::Encoder;
@@ -46,7 +46,7 @@ impl<F: Float> Seq2seq<F, AttentionDecoder<F>> {
 /// The book's `AttentionDecoder`: `TimeEmbedding` → stateful `TimeLSTM`
 /// (from the encoder's last state) → `TimeAttention` over all the encoder's
 /// states → `[c, hs]` → `TimeAffine` `(2H, V)`. Parameters in the book's
-/// order: `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
+/// order: `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
 #[derive(Debug, Clone)]
 pub struct AttentionDecoder<F: Float> {
     embed: TimeEmbedding<F>,
@@ -130,10 +130,10 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
 }
 
 impl<F: Float> Parameters<F> for AttentionDecoder<F> {
-    /// `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
+    /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(f)?;
-        self.lstm.visit_params(f)?;
-        self.affine.visit_params(f)
+        self.embed.visit_params(&mut scoped("embed", f))?;
+        self.lstm.visit_params(&mut scoped("lstm", f))?;
+        self.affine.visit_params(&mut scoped("affine", f))
     }
 }

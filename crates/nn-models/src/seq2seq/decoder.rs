@@ -2,7 +2,7 @@
 
 use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Error, Float, Param, Parameters, Randn, Result};
+use nn_core::{Error, Float, Param, Parameters, Randn, Result, scoped};
 
 use super::encoder::check_sizes;
 use crate::rnnlm::scaled_randn;
@@ -178,8 +178,8 @@ pub(super) fn at_last_step<F: Float>(
 /// The book's `Decoder(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeLSTM` (its state set to the encoder's
 /// last `h` before each batch, `c` from zeros) → `TimeAffine`. Parameters in
-/// the book's order: `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`,
-/// `affine_b`.
+/// the book's order: `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`,
+/// `affine.b`.
 #[derive(Debug, Clone)]
 pub struct Decoder<F: Float> {
     embed: TimeEmbedding<F>,
@@ -233,11 +233,11 @@ impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
 }
 
 impl<F: Float> Parameters<F> for Decoder<F> {
-    /// `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
+    /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(f)?;
-        self.lstm.visit_params(f)?;
-        self.affine.visit_params(f)
+        self.embed.visit_params(&mut scoped("embed", f))?;
+        self.lstm.visit_params(&mut scoped("lstm", f))?;
+        self.affine.visit_params(&mut scoped("affine", f))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use ndarray::{Array1, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Error, Float, Param, Parameters, Randn, Result};
+use nn_core::{Error, Float, Param, Parameters, Randn, Result, scoped};
 
 use crate::rnnlm::scaled_randn;
 
@@ -12,7 +12,7 @@ use crate::rnnlm::scaled_randn;
 /// carries the whole question to the decoder; chapter 8's
 /// [`AttentionEncoder`](super::AttentionEncoder) passes on every step's.
 ///
-/// Parameters in the book's order: `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`.
+/// Parameters in the book's order: `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`.
 #[derive(Debug, Clone)]
 pub struct Encoder<F: Float> {
     embed: TimeEmbedding<F>,
@@ -110,10 +110,10 @@ impl<F: Float> Encoder<F> {
 }
 
 impl<F: Float> Parameters<F> for Encoder<F> {
-    /// `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`.
+    /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(f)?;
-        self.lstm.visit_params(f)
+        self.embed.visit_params(&mut scoped("embed", f))?;
+        self.lstm.visit_params(&mut scoped("lstm", f))
     }
 }
 

@@ -57,11 +57,13 @@ use ndarray::{Array2, ArrayView2, s};
 use nn_core::{Error, Float, Result};
 use nn_train::Model;
 
-use crate::params::NamedParameters;
+use crate::params::NamedModel;
 
-/// The names the three models' parameters are saved under, in
-/// [`Parameters`](nn_core::Parameters) order (attention has none of its own).
-pub const PARAM_NAMES: &[&str] = &[
+/// The names files of version 0.1 hold the three models' parameters under,
+/// in [`Parameters`](nn_core::Parameters) order (attention has none of its
+/// own); the parameters are now named `encoder.embed.W`, `encoder.lstm.Wx`,
+/// …, `decoder.affine.b`.
+pub const LEGACY_PARAM_NAMES: &[&str] = &[
     "encoder.embed_W",
     "encoder.lstm_Wx",
     "encoder.lstm_Wh",
@@ -78,7 +80,7 @@ pub const PARAM_NAMES: &[&str] = &[
 /// `nn_train::Trainer` on rows of question ids and rows of answer ids, and
 /// answering new questions greedily.
 pub trait Seq2seqModel<F: Float>:
-    NamedParameters<F> + Model<F, Input = usize, Label = usize> + Send
+    NamedModel<F> + Model<F, Input = usize, Label = usize> + Send
 {
     /// The number of characters the model knows.
     fn vocab_size(&self) -> usize;

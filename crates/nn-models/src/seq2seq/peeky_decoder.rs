@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Error, Float, Param, Parameters, Randn, Result};
+use nn_core::{Error, Float, Param, Parameters, Randn, Result, scoped};
 
 use super::decoder::{Seq2seqDecoder, at_last_step, book_layers, last_state};
 
@@ -12,8 +12,8 @@ use super::decoder::{Seq2seqDecoder, at_last_step, book_layers, last_state};
 /// out]`, `2H` wide), so that every step "peeks" at the question. Its `dh`
 /// is the LSTM's plus the sum over steps of both joined copies' gradients.
 ///
-/// Parameters in the book's order: `embed_W`, `lstm_Wx` `(H + D, 4H)`,
-/// `lstm_Wh`, `lstm_b`, `affine_W` `(2H, V)`, `affine_b`.
+/// Parameters in the book's order: `embed.W`, `lstm.Wx` `(H + D, 4H)`,
+/// `lstm.Wh`, `lstm.b`, `affine.W` `(2H, V)`, `affine.b`.
 #[derive(Debug, Clone)]
 pub struct PeekyDecoder<F: Float> {
     embed: TimeEmbedding<F>,
@@ -144,10 +144,10 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
 }
 
 impl<F: Float> Parameters<F> for PeekyDecoder<F> {
-    /// `embed_W`, `lstm_Wx`, `lstm_Wh`, `lstm_b`, `affine_W`, `affine_b`.
+    /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(f)?;
-        self.lstm.visit_params(f)?;
-        self.affine.visit_params(f)
+        self.embed.visit_params(&mut scoped("embed", f))?;
+        self.lstm.visit_params(&mut scoped("lstm", f))?;
+        self.affine.visit_params(&mut scoped("affine", f))
     }
 }

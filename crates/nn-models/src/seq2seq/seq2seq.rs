@@ -3,14 +3,14 @@
 
 use ndarray::{Array2, Array3, ArrayView2};
 use nn_core::time::TimeSoftmaxWithLoss;
-use nn_core::{Float, Param, Parameters, Randn, Result};
+use nn_core::{Float, Param, Parameters, Randn, Result, scoped};
 use nn_train::Model;
 
 use super::decoder::{Decoder, Seq2seqDecoder};
 use super::encoder::Encoder;
 use super::peeky_decoder::PeekyDecoder;
-use super::{PARAM_NAMES, Seq2seqModel, Targets, check_ids, label_rows};
-use crate::params::NamedParameters;
+use super::{LEGACY_PARAM_NAMES, Seq2seqModel, Targets, check_ids, label_rows};
+use crate::params::NamedModel;
 
 /// The book's `Seq2seq(vocab_size, wordvec_size, hidden_size)`: an
 /// [`Encoder`] reads the question, a decoder (by default the book's
@@ -22,8 +22,9 @@ use crate::params::NamedParameters;
 /// [`AttentionSeq2seq`](super::AttentionSeq2seq), which the book too
 /// derives from `Seq2seq`.
 ///
-/// Parameters in the book's order, the encoder's then the decoder's (names
-/// in [`PARAM_NAMES`](super::PARAM_NAMES)).
+/// Parameters in the book's order, the encoder's then the decoder's, named
+/// by the part: `encoder.embed.W`, `encoder.lstm.Wx`, …, `decoder.embed.W`,
+/// …, `decoder.affine.b`.
 ///
 /// ```
 /// use nn_models::seq2seq::{Seq2seq, Seq2seqModel};
@@ -150,19 +151,19 @@ impl<F: Float, D: Seq2seqDecoder<F>> Model<F> for Seq2seq<F, D> {
     }
 }
 
-impl<F: Float, D: Seq2seqDecoder<F>> NamedParameters<F> for Seq2seq<F, D> {
+impl<F: Float, D: Seq2seqDecoder<F>> NamedModel<F> for Seq2seq<F, D> {
     fn name(&self) -> &'static str {
         D::MODEL
     }
 
-    fn param_names(&self) -> &'static [&'static str] {
-        PARAM_NAMES
+    fn legacy_param_names(&self) -> &'static [&'static str] {
+        LEGACY_PARAM_NAMES
     }
 }
 
 impl<F: Float, D: Seq2seqDecoder<F>> Parameters<F> for Seq2seq<F, D> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.encoder.visit_params(f)?;
-        self.decoder.visit_params(f)
+        self.encoder.visit_params(&mut scoped("encoder", f))?;
+        self.decoder.visit_params(&mut scoped("decoder", f))
     }
 }

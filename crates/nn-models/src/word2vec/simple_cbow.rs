@@ -33,6 +33,7 @@ use super::{book_weight, check_batch};
 #[derive(Debug)]
 pub struct SimpleCbow<F: Float> {
     w_in: Shared<F>,
+    w_out: Shared<F>,
     in_layer0: MatMul<F>,
     in_layer1: MatMul<F>,
     out_layer: MatMul<F>,
@@ -66,11 +67,13 @@ impl<F: Float> SimpleCbow<F> {
     pub fn from_weights(w_in: Array2<F>, w_out: Array2<F>) -> Result<Self> {
         super::check_simple_weights("SimpleCBOW.new", &w_in, &w_out)?;
         let w_in = Shared::new("W_in", w_in)?;
+        let w_out = Shared::new("W_out", w_out)?;
         Ok(Self {
             in_layer0: MatMul::shared(&w_in, Orientation::AsIs),
             in_layer1: MatMul::shared(&w_in, Orientation::AsIs),
-            out_layer: MatMul::new(w_out)?,
+            out_layer: MatMul::shared(&w_out, Orientation::AsIs),
             w_in,
+            w_out,
             loss_layer: SoftmaxWithLoss::new(),
             x0: Array2::zeros((0, 0)),
             x1: Array2::zeros((0, 0)),
@@ -104,7 +107,7 @@ pub(crate) fn one_hot_into<F: Float>(
 impl<F: Float> Parameters<F> for SimpleCbow<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
         self.w_in.visit(f)?;
-        self.out_layer.visit_params(f)
+        self.w_out.visit(f)
     }
 }
 

@@ -2,8 +2,8 @@
 
 use ndarray::{Array2, ArrayView2};
 use nn_core::{
-    Float, Labels, Layer, Loss, MatMul, Param, Parameters, Randn, Result, SharedRef,
-    SoftmaxWithLoss,
+    Float, Labels, Layer, Loss, MatMul, Orientation, Param, Parameters, Randn, Result, Shared,
+    SharedRef, SoftmaxWithLoss,
 };
 use nn_train::Model;
 
@@ -13,9 +13,12 @@ use super::{book_weight, check_batch};
 /// The book's `SimpleSkipGram(vocab_size, hidden_size)`: the target word as a
 /// one-hot row through `MatMul(W_in)` and `MatMul(W_out)`, scored against
 /// both context words by two `SoftmaxWithLoss` layers whose losses add.
-/// Inputs as [`SimpleCbow`](super::SimpleCbow); parameters `W_in`, `W_out`.
+/// Inputs as [`SimpleCbow`](super::SimpleCbow); parameters `W_in` `(V, H)`,
+/// `W_out` `(H, V)`.
 #[derive(Debug)]
 pub struct SimpleSkipGram<F: Float> {
+    w_in: Shared<F>,
+    w_out: Shared<F>,
     in_layer: MatMul<F>,
     out_layer: MatMul<F>,
     loss_layer1: SoftmaxWithLoss<F>,
@@ -47,9 +50,13 @@ impl<F: Float> SimpleSkipGram<F> {
     /// Empty weights or shapes that don't fit.
     pub fn from_weights(w_in: Array2<F>, w_out: Array2<F>) -> Result<Self> {
         super::check_simple_weights("SimpleSkipGram.new", &w_in, &w_out)?;
+        let w_in = Shared::new("W_in", w_in)?;
+        let w_out = Shared::new("W_out", w_out)?;
         Ok(Self {
-            in_layer: MatMul::new(w_in)?,
-            out_layer: MatMul::new(w_out)?,
+            in_layer: MatMul::shared(&w_in, Orientation::AsIs),
+            out_layer: MatMul::shared(&w_out, Orientation::AsIs),
+            w_in,
+            w_out,
             loss_layer1: SoftmaxWithLoss::new(),
             loss_layer2: SoftmaxWithLoss::new(),
             x: Array2::zeros((0, 0)),
@@ -61,14 +68,14 @@ impl<F: Float> SimpleSkipGram<F> {
 
     /// The word vectors: `W_in`.
     pub fn word_vecs(&self) -> SharedRef<'_, F> {
-        self.in_layer.w()
+        self.w_in.value()
     }
 }
 
 impl<F: Float> Parameters<F> for SimpleSkipGram<F> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.in_layer.visit_params(f)?;
-        self.out_layer.visit_params(f)
+        self.w_in.visit(f)?;
+        self.w_out.visit(f)
     }
 }
 
@@ -77,7 +84,7 @@ impl<F: Float> Model<F> for SimpleSkipGram<F> {
     type Label = usize;
 
     fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
-        let vocab = self.in_layer.weight().dim().0;
+        let vocab = self.w_in.dim().0;
         check_batch("SimpleSkipGram.forward", &contexts, target, 2, vocab)?;
         one_hot_into(&mut self.x, target.iter().copied(), target.len(), vocab);
         self.c0.clear();

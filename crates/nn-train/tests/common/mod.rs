@@ -10,12 +10,13 @@ use nn_core::{Affine, Float, Init, Randn, Sequential, Sigmoid, SoftmaxWithLoss};
 use nn_optim::OptimizerKind;
 use nn_train::{FitConfig, Spiral, Trainer};
 
-/// The book's TwoLayerNet(2, hidden, 3) with 0.01·randn weights drawn from `rng`.
+/// The book's TwoLayerNet(2, hidden, 3) with 0.01·randn weights drawn from
+/// `rng`; its parameters are `affine1.W`, `affine1.b`, `affine2.W`, `affine2.b`.
 pub fn two_layer_net<F: Float>(hidden: usize, rng: &mut dyn Randn) -> Sequential<F> {
     Sequential::new(SoftmaxWithLoss::new())
-        .with(Affine::init(2, hidden, Init::BOOK, rng).unwrap())
-        .with(Sigmoid::new())
-        .with(Affine::init(hidden, 3, Init::BOOK, rng).unwrap())
+        .with_named("affine1", Affine::init(2, hidden, Init::BOOK, rng).unwrap())
+        .with_named("sigmoid", Sigmoid::new())
+        .with_named("affine2", Affine::init(hidden, 3, Init::BOOK, rng).unwrap())
 }
 
 /// The spiral data (as `F`) and a trainer with SGD(lr = 1.0), drawn from `rng` in the book's order.
