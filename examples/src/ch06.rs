@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nn_core::{Error, Result};
+use nn_core::{Error, Result, SharedRng};
 use nn_models::rnnlm::{
     BetterRnnlm, FitConfig, IterationReport, LanguageModel, Precision, Rnnlm, RnnlmTrainer,
     eval_perplexity, generate, load_params, save_params,
@@ -249,7 +249,11 @@ pub fn rnnlm(config: &RnnlmConfig, out: &mut dyn Write) -> Result<RnnlmOutcome> 
     let mut rng = NumpyRandom::new(config.seed);
     let (v, d, h) = (vocab_size, config.wordvec_size, config.hidden_size);
     if config.better {
-        let model = BetterRnnlm::<f32>::new(v, d, h, config.dropout, rng)?;
+        // The book draws the weights, then every dropout mask, from numpy's
+        // one generator.
+        let rng = SharedRng::new(rng);
+        let model =
+            BetterRnnlm::<f32>::new(v, d, h, config.dropout, &mut *rng.lock(), rng.clone())?;
         run_training(config, model, &train.ids, &val, &test, out)
     } else {
         let model = Rnnlm::<f32>::new(v, d, h, &mut rng)?;
@@ -412,7 +416,8 @@ impl SavedModel {
         let mut rng = NumpyRandom::new(0);
         let mut model = if find(["lstm1.Wx", "lstm_Wx1"]).is_some() {
             let h = shape(["lstm1.Wh", "lstm_Wh1"])?[0];
-            Self::Better(Box::new(BetterRnnlm::new(v, d, h, 0.5, rng)?))
+            let dropout = SharedRng::new(NumpyRandom::new(0));
+            Self::Better(Box::new(BetterRnnlm::new(v, d, h, 0.5, &mut rng, dropout)?))
         } else {
             let h = shape(["lstm.Wh", "lstm_Wh"])?[0];
             Self::Rnnlm(Box::new(Rnnlm::new(v, d, h, &mut rng)?))

@@ -518,7 +518,7 @@ impl SavedSeq2seq {
 /// Neither's: parameters from another data set.
 pub fn set_of_vocab(vocab_size: usize, path: &Path) -> Result<SequenceSet> {
     let sizes = [SequenceSet::Addition, SequenceSet::Date].map(|set| {
-        let size = set.load(None).map(|d| d.vocab.len()).unwrap_or(0);
+        let size = set.load(0).map(|d| d.vocab.len()).unwrap_or(0);
         (set, size)
     });
     sizes

@@ -29,6 +29,15 @@ impl<R: rand::Rng + ?Sized> Randn for R {
 pub trait RandomSample {
     /// One draw from U[0, 1).
     fn random_sample(&mut self) -> f64;
+
+    /// `out.len()` draws, in order: the same numbers as that many calls of
+    /// [`random_sample`](Self::random_sample), with one call through a
+    /// `dyn` for all of them.
+    fn fill_random_sample(&mut self, out: &mut [f64]) {
+        for o in out {
+            *o = self.random_sample();
+        }
+    }
 }
 
 impl<R: rand::Rng + ?Sized> RandomSample for R {
@@ -78,7 +87,7 @@ impl Init {
         &self,
         fan_in: usize,
         fan_out: usize,
-        rng: &mut (impl Randn + ?Sized),
+        rng: &mut dyn Randn,
     ) -> Result<Array2<F>> {
         const OP: &str = "Init.matrix";
         if fan_in == 0 || fan_out == 0 {

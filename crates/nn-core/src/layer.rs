@@ -113,6 +113,13 @@ pub trait Layer<F: Float>: Parameters<F> {
     fn backward_params_only(&mut self, dout: ArrayView2<'_, F>) -> Result<()> {
         self.backward(dout).map(|_| ())
     }
+
+    /// Switches between training and evaluation: [`Dropout`](crate::layers::Dropout)
+    /// drops units only in training. Layers that behave the same in both
+    /// ignore it (the default). A model passes it on to its layers.
+    fn set_training(&mut self, training: bool) {
+        let _ = training;
+    }
 }
 
 /// A loss layer: the end of the graph, turning scores and labels into one number.

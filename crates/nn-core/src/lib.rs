@@ -72,6 +72,7 @@ pub mod nodes;
 pub mod parallel;
 mod param_name;
 pub mod shared;
+mod shared_rng;
 mod tanh;
 pub mod time;
 
@@ -92,6 +93,7 @@ pub use model::Sequential;
 pub use nodes::{Repeat, Sum};
 pub use param_name::{ParamName, scoped};
 pub use shared::{Orientation, Shared, SharedRef};
+pub use shared_rng::{RandomSource, SharedRng, SharedRngGuard};
 
 /// The `ndarray` this crate is built on, so that users name the same version.
 pub use ndarray;

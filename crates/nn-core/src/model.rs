@@ -127,6 +127,14 @@ impl<F: Float> Sequential<F> {
         self
     }
 
+    /// Switches every layer between training and evaluation
+    /// ([`Layer::set_training`]: dropout is active only in training).
+    pub fn set_training(&mut self, training: bool) {
+        for layer in &mut self.layers {
+            layer.set_training(training);
+        }
+    }
+
     /// The layers' names, in forward order.
     pub fn layer_names(&self) -> &[String] {
         &self.names

@@ -624,13 +624,20 @@ impl nn_core::RandomSample for Replay {
     }
 }
 
+impl nn_core::Randn for Replay {
+    fn randn(&mut self) -> f64 {
+        unreachable!("dropout draws uniform numbers only")
+    }
+}
+
 #[test]
 fn dropout_masks_equal_the_books_from_the_same_draws() {
     use nn_core::layers::Dropout;
     use nn_core::time::TimeDropout;
-    let draws = || Replay(DROP_DRAWS.1.to_vec().into_iter());
-    let mut td = TimeDropout::new(0.4).unwrap();
-    let out = td.forward(a3(XS1).view(), &mut draws()).unwrap().to_owned();
+    use nn_core::{Layer, SharedRng};
+    let draws = || SharedRng::new(Replay(DROP_DRAWS.1.to_vec().into_iter()));
+    let mut td = TimeDropout::new(0.4, draws()).unwrap();
+    let out = td.forward(a3(XS1).view()).unwrap().to_owned();
     close("TimeDropout out", &out, DROP_OUT);
     close(
         "TimeDropout dx",
@@ -638,10 +645,10 @@ fn dropout_masks_equal_the_books_from_the_same_draws() {
         DROP_DX,
     );
     let xs = a3(XS1).into_shape_with_order((12, 5)).unwrap();
-    let mut d = Dropout::new(0.4).unwrap();
-    let out = d.forward(xs.view(), &mut draws()).unwrap().to_owned();
+    let mut d = Dropout::new(0.4, draws()).unwrap();
+    let out = d.forward(xs.view()).unwrap().to_owned();
     close("Dropout out", &out, DROPOUT2_OUT);
     d.set_training(false);
-    let out = d.forward(xs.view(), &mut draws()).unwrap().to_owned();
+    let out = d.forward(xs.view()).unwrap().to_owned();
     close("Dropout eval", &out, DROPOUT2_EVAL);
 }

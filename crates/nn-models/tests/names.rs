@@ -1,7 +1,7 @@
 //! Every model names its parameters uniquely and by part, and the files
 //! of the names before them (version 0.1) still load.
 
-use nn_core::{Parameters, Result};
+use nn_core::{Parameters, Result, SharedRng};
 use nn_models::params::{NamedModel, Precision, load_params, save_params};
 use nn_models::rnnlm::{BetterRnnlm, FitConfig, Rnnlm, RnnlmTrainer, SimpleRnnlm};
 use nn_models::seq2seq::{AttentionSeq2seq, PeekySeq2seq, Seq2seq};
@@ -46,7 +46,7 @@ fn every_model_lists_its_parameters_by_part() -> Result<()> {
         stack("lstm")
     );
     assert_eq!(
-        BetterRnnlm::<f32>::new(9, 4, 4, 0.5, rng())?.param_names(),
+        BetterRnnlm::<f32>::new(9, 4, 4, 0.5, &mut rng(), SharedRng::new(rng()))?.param_names(),
         [
             under("embed", &["W"]),
             under("lstm1", &lstm),
@@ -129,8 +129,8 @@ fn files_of_the_old_names_still_load() -> Result<()> {
         &mut Rnnlm::<f32>::new(9, 4, 5, &mut b)?,
     );
     old_file_loads(
-        &mut BetterRnnlm::<f32>::new(9, 5, 5, 0.5, a.clone())?,
-        &mut BetterRnnlm::<f32>::new(9, 5, 5, 0.5, b.clone())?,
+        &mut BetterRnnlm::<f32>::new(9, 5, 5, 0.5, &mut a, SharedRng::new(rng()))?,
+        &mut BetterRnnlm::<f32>::new(9, 5, 5, 0.5, &mut b, SharedRng::new(rng()))?,
     );
     old_file_loads(
         &mut Seq2seq::<f32>::new(9, 4, 5, &mut a)?,

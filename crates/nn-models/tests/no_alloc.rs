@@ -164,6 +164,7 @@ fn rnnlm_steps_do_not_allocate() {
     assert_eq!(rounds(simple), Some(0), "SimpleRnnlm");
     let rnnlm = Rnnlm::<f32>::new(30, 8, 8, &mut rng).unwrap();
     assert_eq!(rounds(rnnlm), Some(0), "Rnnlm");
-    let better = BetterRnnlm::<f32>::new(30, 8, 8, 0.5, NumpyRandom::new(2)).unwrap();
+    let rng = nn_core::SharedRng::new(NumpyRandom::new(2));
+    let better = BetterRnnlm::<f32>::new(30, 8, 8, 0.5, &mut *rng.lock(), rng.clone()).unwrap();
     assert_eq!(rounds(better), Some(0), "BetterRnnlm");
 }

@@ -102,7 +102,7 @@ fn rnnlm_trains_as_the_books_code_prints_and_evaluates() {
 
 #[test]
 fn better_rnnlm_with_tied_weights_and_the_books_dropout_masks_trains_as_the_book() {
-    let model = BetterRnnlm::<f32>::new(V, 8, 8, 0.5, NumpyRandom::new(1984)).unwrap();
+    let model = book_better::<f32>(V, 8, 8, 0.5, 1984).unwrap();
     let (mut trainer, _) = train(model);
     let ppl: Vec<f32> = trainer.ppl_list().iter().map(|&p| p as f32).collect();
     close_f32("ppl_list", &ppl, BETTER_PPL, 1e-5);
@@ -181,7 +181,7 @@ fn rnnlm_gradients_through_time_match_central_differences() {
 
 #[test]
 fn better_rnnlm_tied_gradients_match_central_differences() {
-    let model = BetterRnnlm::<f64>::new(12, 6, 6, 0.5, NumpyRandom::new(3)).unwrap();
+    let model = book_better::<f64>(12, 6, 6, 0.5, 3).unwrap();
     let mut f = second_batch(model);
     let report = GradCheck::default().differentiable(&mut f).unwrap();
     assert!(report.max_error < 1e-6, "{report}");
@@ -198,7 +198,7 @@ fn a_resumed_run_equals_the_uninterrupted_one() {
         max_epoch: 1,
         ..book_fit()
     };
-    let build = || BetterRnnlm::<f32>::new(V, 8, 8, 0.5, NumpyRandom::new(11)).unwrap();
+    let build = || book_better::<f32>(V, 8, 8, 0.5, 11).unwrap();
 
     let mut straight = RnnlmTrainer::new(build(), sgd(20.0));
     let mut lines = Vec::new();
@@ -222,7 +222,7 @@ fn a_resumed_run_equals_the_uninterrupted_one() {
     first.save_checkpoint(&path).unwrap();
     drop(first);
     // Another seed: everything must come from the checkpoint.
-    let other = BetterRnnlm::<f32>::new(V, 8, 8, 0.5, NumpyRandom::new(99)).unwrap();
+    let other = book_better::<f32>(V, 8, 8, 0.5, 99).unwrap();
     let mut second = RnnlmTrainer::new(other, sgd(1.0));
     second.load_checkpoint(&path).unwrap();
     assert_eq!(second.current_epoch(), 1);
@@ -263,7 +263,7 @@ fn parameters_round_trip_through_float16_and_refuse_other_shapes() {
         "{e}"
     );
     assert_eq!(before, values(&mut bigger), "unchanged on error");
-    let mut better = BetterRnnlm::<f32>::new(V, 8, 8, 0.5, NumpyRandom::new(6)).unwrap();
+    let mut better = book_better::<f32>(V, 8, 8, 0.5, 6).unwrap();
     let e = load_params(&path, &mut better).unwrap_err().to_string();
     assert!(e.contains("BetterRnnlm"), "{e}");
 }
@@ -323,7 +323,7 @@ fn bad_input_is_a_clear_error() {
     assert!(e.contains("outside"), "{e}");
     let all: Vec<usize> = (0..V).collect();
     assert!(generate(&mut model, &[1], &all, 5, &mut NumpyRandom::new(1)).is_err());
-    assert!(BetterRnnlm::<f32>::new(V, 8, 6, 0.5, NumpyRandom::new(1)).is_err());
+    assert!(book_better::<f32>(V, 8, 6, 0.5, 1).is_err());
 }
 
 #[test]
@@ -344,4 +344,68 @@ fn a_non_finite_loss_is_named_with_its_epoch_and_iteration() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("epoch 1") && e.contains("iteration"), "{e}");
+}
+
+/// The book's `BetterRnnlm` from numpy's seed `seed`: the weights and then
+/// every dropout mask drawn from the one generator, as the book draws them.
+fn book_better<F: nn_core::Float>(
+    v: usize,
+    d: usize,
+    h: usize,
+    ratio: f64,
+    seed: u32,
+) -> nn_core::Result<BetterRnnlm<F>> {
+    let rng = nn_core::SharedRng::new(NumpyRandom::new(seed));
+    BetterRnnlm::new(v, d, h, ratio, &mut *rng.lock(), rng.clone())
+}
+
+/// Any generator draws BetterRnnlm's masks; a checkpoint saves the state of
+/// those whose state can be saved and says so of the others.
+#[test]
+fn the_dropout_generator_is_any_and_checkpoints_say_which_they_save() {
+    use nn_core::SharedRng;
+    use rand::SeedableRng;
+    let build = |dropout: SharedRng| {
+        let model =
+            BetterRnnlm::<f32>::new(V, 8, 8, 0.5, &mut NumpyRandom::new(1), dropout).unwrap();
+        RnnlmTrainer::new(model, sgd(1.0))
+    };
+    let mut trainer = build(SharedRng::new(rand::rngs::SmallRng::seed_from_u64(1)));
+    let config = FitConfig {
+        max_epoch: 1,
+        ..book_fit()
+    };
+    let (xs, ts) = (&CORPUS[..CORPUS.len() - 1], &CORPUS[1..]);
+    trainer.fit(xs, ts, &config, &mut |_| {}).unwrap();
+    let e = trainer.checkpoint().unwrap_err().to_string();
+    assert!(
+        e.contains("SmallRng") && e.contains("can't be saved"),
+        "{e}"
+    );
+
+    let chacha = || SharedRng::new(rand_chacha::ChaCha12Rng::seed_from_u64(4));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoint.npz");
+    let mut first = build(chacha());
+    first.fit(xs, ts, &config, &mut |_| {}).unwrap();
+    first.save_checkpoint(&path).unwrap();
+    let mut second = build(chacha());
+    second.load_checkpoint(&path).unwrap();
+    let mut lines = [Vec::new(), Vec::new()];
+    first
+        .fit_more(xs, ts, &config, &mut |r| lines[0].push(r.perplexity))
+        .unwrap();
+    second
+        .fit_more(xs, ts, &config, &mut |r| lines[1].push(r.perplexity))
+        .unwrap();
+    assert_eq!(lines[0], lines[1], "the masks went on from the saved state");
+    // A numpy state does not fit a ChaCha generator.
+    let mut numpy = build(SharedRng::new(NumpyRandom::new(1)));
+    numpy.fit(xs, ts, &config, &mut |_| {}).unwrap();
+    numpy.save_checkpoint(&path).unwrap();
+    let e = build(chacha())
+        .load_checkpoint(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("numpy") && e.contains("ChaCha12Rng"), "{e}");
 }

@@ -270,7 +270,7 @@ fn the_books_runs_start_from_the_same_weights_and_loss() {
 
 #[test]
 fn batched_answers_equal_one_at_a_time_answers() {
-    let data = SequenceSet::Addition.load(Some(1984)).unwrap();
+    let data = SequenceSet::Addition.load(1984).unwrap();
     let (x, t) = (
         data.x_test.slice(s![..300, ..]),
         data.t_test.slice(s![..300, ..]),
@@ -299,7 +299,7 @@ fn batched_answers_equal_one_at_a_time_answers() {
 
 #[test]
 fn bad_input_is_refused() {
-    let data = SequenceSet::Addition.load(Some(1984)).unwrap();
+    let data = SequenceSet::Addition.load(1984).unwrap();
     let v = data.vocab.len();
     let mut model = Seq2seq::<f32>::new(v, 4, 4, &mut NumpyRandom::new(0)).unwrap();
     let mut outside = data.x_test.slice(s![..2, ..]).to_owned();
@@ -327,7 +327,7 @@ fn bad_input_is_refused() {
         &mut model,
         data.x_test.view(),
         data.t_test.view(),
-        &SequenceSet::Date.load(None).unwrap().vocab,
+        &SequenceSet::Date.load(0).unwrap().vocab,
         false,
         0,
     )

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ndarray::{Array2, Axis};
 use nn_core::{Error, Result};
-use nn_train::NumpyRandom;
+use nn_train::{NumpyRandom, Shuffle};
 
 /// The data sets the book ships, compiled in (see `crates/nn-text/data/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,15 +38,16 @@ impl SequenceSet {
     ///
     /// # Errors
     /// None for the shipped files (they are tested); see [`parse`].
-    pub fn load(self, seed: Option<u32>) -> Result<SequenceData> {
+    pub fn load(self, seed: u32) -> Result<SequenceData> {
         parse(self.text(), self.file_name(), seed)
     }
 
-    /// The data set shuffled with `rng` (see [`parse_with`]).
+    /// The data set shuffled by `rng`, the book's `load_data(file_name,
+    /// seed=None)` with the caller's generator (see [`parse_with`]).
     ///
     /// # Errors
     /// None for the shipped files.
-    pub fn load_with(self, rng: &mut NumpyRandom) -> Result<SequenceData> {
+    pub fn load_with(self, rng: &mut dyn Shuffle) -> Result<SequenceData> {
         parse_with(self.text(), self.file_name(), rng)
     }
 }
@@ -140,7 +141,7 @@ pub struct SequenceData {
 ///
 /// # Errors
 /// An unreadable file, or its contents as [`parse`].
-pub fn load_data(path: &Path, seed: Option<u32>) -> Result<SequenceData> {
+pub fn load_data(path: &Path, seed: u32) -> Result<SequenceData> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::file(path, format!("cannot read it: {e}")))?;
     parse(&text, &path.display().to_string(), seed)
@@ -150,7 +151,7 @@ pub fn load_data(path: &Path, seed: Option<u32>) -> Result<SequenceData> {
 ///
 /// # Errors
 /// As [`load_data`].
-pub fn load_data_with(path: &Path, rng: &mut NumpyRandom) -> Result<SequenceData> {
+pub fn load_data_with(path: &Path, rng: &mut dyn Shuffle) -> Result<SequenceData> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::file(path, format!("cannot read it: {e}")))?;
     parse_with(&text, &path.display().to_string(), rng)
@@ -160,33 +161,28 @@ pub fn load_data_with(path: &Path, rng: &mut NumpyRandom) -> Result<SequenceData
 /// splits at its first `_` into a question and an answer (the answer keeps
 /// the `_`, the book's start symbol); characters are numbered in order of
 /// first appearance, each line's question then its answer; the rows are
-/// shuffled by `np.random.seed(seed); np.random.shuffle(indices)` (not at
-/// all for `None`) and the last `len / 10` are the test set. With the
-/// book's seed 1984 the split is the book's, row for row.
+/// shuffled by `np.random.seed(seed); np.random.shuffle(indices)` and the
+/// last `len / 10` are the test set. With the book's seed 1984 the split is
+/// the book's, row for row. (The book's `seed=None` shuffles with numpy's
+/// generator as it stands: that is [`parse_with`].)
 ///
 /// # Errors
 /// No lines, a line without `_`, or lines whose questions or answers differ
 /// in length (the book's arrays are rectangular), named with the line.
-pub fn parse(text: &str, name: &str, seed: Option<u32>) -> Result<SequenceData> {
-    match seed {
-        Some(seed) => parse_with(text, name, &mut NumpyRandom::new(seed)),
-        None => split(text, name, None),
-    }
+pub fn parse(text: &str, name: &str, seed: u32) -> Result<SequenceData> {
+    parse_with(text, name, &mut NumpyRandom::new(seed))
 }
 
 /// [`parse`] shuffling with `rng`, which the caller keeps: the book seeds
 /// numpy's global generator in `load_data` and then draws the model's
 /// initial weights from it, so `parse_with(text, name, &mut
 /// NumpyRandom::new(1984))` followed by a model built from the same `rng`
-/// gives the book's weights bit for bit.
+/// gives the book's weights bit for bit. (A caller who wants the file's
+/// order gives a `Shuffle` that leaves the indices alone.)
 ///
 /// # Errors
 /// As [`parse`].
-pub fn parse_with(text: &str, name: &str, rng: &mut NumpyRandom) -> Result<SequenceData> {
-    split(text, name, Some(rng))
-}
-
-fn split(text: &str, name: &str, rng: Option<&mut NumpyRandom>) -> Result<SequenceData> {
+pub fn parse_with(text: &str, name: &str, rng: &mut dyn Shuffle) -> Result<SequenceData> {
     let fail = |detail: String| Error::invalid("sequence.load_data", format!("{name}: {detail}"));
     let mut vocab = CharVocab::default();
     let (mut questions, mut answers) = (Vec::new(), Vec::new());
@@ -226,9 +222,7 @@ fn split(text: &str, name: &str, rng: Option<&mut NumpyRandom>) -> Result<Sequen
     };
     let (x, t) = (to_array(questions, wq)?, to_array(answers, wa)?);
     let mut order: Vec<usize> = (0..rows).collect();
-    if let Some(rng) = rng {
-        rng.shuffle(&mut order);
-    }
+    rng.shuffle_indices(&mut order);
     let split_at = rows - rows / 10;
     let (train, test) = order.split_at(split_at);
     Ok(SequenceData {

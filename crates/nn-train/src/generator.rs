@@ -1,6 +1,6 @@
 //! Where a run's random numbers come from: numpy's stream or ChaCha12.
 
-use nn_core::{Randn, Result};
+use nn_core::{Error, Randn, RandomSample, Result, SharedRng};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha12Rng;
@@ -94,6 +94,58 @@ impl Generator {
                 Generator::ChaCha(Box::new(rng))
             }
         })
+    }
+}
+
+impl GeneratorState {
+    /// The state of the generator behind `rng`, when its state can be
+    /// saved: a [`NumpyRandom`], a [`Generator`] or a `ChaCha12Rng`.
+    /// `None` for any other generator.
+    pub fn of_shared(rng: &SharedRng) -> Option<Self> {
+        rng.with(|g: &mut NumpyRandom| GeneratorState::Numpy(g.state()))
+            .or_else(|| rng.with(|g: &mut Generator| g.state()))
+            .or_else(|| {
+                rng.with(|g: &mut ChaCha12Rng| Generator::ChaCha(Box::new(g.clone())).state())
+            })
+    }
+
+    /// Puts this state into the generator behind `rng` (for every handle
+    /// to it), which must be of the kind the state came from.
+    ///
+    /// # Errors
+    /// A generator of another kind, or an invalid numpy state.
+    pub fn restore_shared(&self, rng: &SharedRng) -> Result<()> {
+        let restored = Generator::from_state(self)?;
+        let done = match restored {
+            Generator::Numpy(n) => rng
+                .with(|g: &mut NumpyRandom| *g = n.clone())
+                .or_else(|| rng.with(|g: &mut Generator| *g = Generator::Numpy(n))),
+            Generator::ChaCha(c) => rng
+                .with(|g: &mut ChaCha12Rng| *g = (*c).clone())
+                .or_else(|| rng.with(|g: &mut Generator| *g = Generator::ChaCha(c))),
+        };
+        done.ok_or_else(|| {
+            Error::invalid(
+                "GeneratorState.restore_shared",
+                format!(
+                    "a {} state does not fit the generator {}",
+                    match self {
+                        GeneratorState::Numpy(_) => "numpy",
+                        GeneratorState::ChaCha { .. } => "ChaCha12",
+                    },
+                    rng.type_name()
+                ),
+            )
+        })
+    }
+}
+
+impl RandomSample for Generator {
+    fn random_sample(&mut self) -> f64 {
+        match self {
+            Generator::Numpy(rng) => rng.random_sample(),
+            Generator::ChaCha(rng) => RandomSample::random_sample(&mut **rng),
+        }
     }
 }
 

@@ -193,6 +193,12 @@ impl RandomSample for NumpyRandom {
     fn random_sample(&mut self) -> f64 {
         NumpyRandom::random_sample(self)
     }
+
+    fn fill_random_sample(&mut self, out: &mut [f64]) {
+        for o in out {
+            *o = NumpyRandom::random_sample(self);
+        }
+    }
 }
 
 impl std::fmt::Debug for NumpyRandom {

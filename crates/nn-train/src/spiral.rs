@@ -41,7 +41,7 @@ impl Spiral {
     ///
     /// # Errors
     /// Zero points or classes, or a negative or non-finite noise.
-    pub fn generate(&self, rng: &mut (impl Randn + ?Sized)) -> Result<(Array2<f64>, Vec<usize>)> {
+    pub fn generate(&self, rng: &mut dyn Randn) -> Result<(Array2<f64>, Vec<usize>)> {
         const OP: &str = "Spiral.generate";
         let (n, classes) = (self.points_per_class, self.classes);
         if n == 0 || classes == 0 {

@@ -122,6 +122,13 @@ pub trait Model<F: Float>: Parameters<F> {
         let _ = (x, t);
         Ok(())
     }
+
+    /// Switches dropout on (training, the default) or off, as
+    /// [`Layer::set_training`](nn_core::Layer::set_training) does for one
+    /// layer. Models without dropout ignore it (the default).
+    fn set_training(&mut self, training: bool) {
+        let _ = training;
+    }
 }
 
 impl<F: Float> Model<F> for Sequential<F> {
@@ -134,6 +141,10 @@ impl<F: Float> Model<F> for Sequential<F> {
 
     fn backward(&mut self) -> Result<()> {
         self.backward_params()
+    }
+
+    fn set_training(&mut self, training: bool) {
+        Sequential::set_training(self, training);
     }
 
     /// Every feature finite, and one sample through the model: its columns

@@ -90,12 +90,7 @@ impl<F: Float> Affine<F> {
     ///
     /// # Errors
     /// A zero size, or an invalid `init`.
-    pub fn init(
-        inputs: usize,
-        outputs: usize,
-        init: Init,
-        rng: &mut (impl Randn + ?Sized),
-    ) -> Result<Self> {
+    pub fn init(inputs: usize, outputs: usize, init: Init, rng: &mut dyn Randn) -> Result<Self> {
         Self::new(init.matrix(inputs, outputs, rng)?, Array1::zeros(outputs))
     }
 

@@ -101,12 +101,7 @@ impl<F: Float> MatMul<F> {
     ///
     /// # Errors
     /// A zero size, or an invalid `init`.
-    pub fn init(
-        inputs: usize,
-        outputs: usize,
-        init: Init,
-        rng: &mut (impl Randn + ?Sized),
-    ) -> Result<Self> {
+    pub fn init(inputs: usize, outputs: usize, init: Init, rng: &mut dyn Randn) -> Result<Self> {
         Self::new(init.matrix(inputs, outputs, rng)?)
     }
 

@@ -6,8 +6,7 @@ use nn_core::shared::{Orientation, Shared};
 use nn_core::time::{
     TimeAffine, TimeDropout, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
 };
-use nn_core::{Float, Param, Parameters, Result, scoped};
-use nn_train::{NumpyRandom, NumpyState};
+use nn_core::{Float, Param, Parameters, Randn, Result, SharedRng, scoped};
 
 use super::rnnlm::{lstm_state, set_lstm_state};
 use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
@@ -24,15 +23,19 @@ use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
 /// `lstm1.Wx`, `lstm1.Wh`, `lstm1.b`, `lstm2.Wx`, `lstm2.Wh`, `lstm2.b`,
 /// `affine.b`.
 ///
-/// The model keeps the generator its weights were drawn from and draws the
-/// dropout masks from it, as the book draws both from numpy's one global
-/// generator: from the same seed, the masks are the book's.
+/// The three dropout layers draw their masks in turn from one generator,
+/// a [`SharedRng`] of the caller's choosing. The book draws the weights and
+/// then every mask from numpy's one global generator; to do the same, draw
+/// the weights from the generator the masks will come from (below): from
+/// the same seed, the weights and the masks are the book's.
 ///
 /// ```
+/// use nn_core::SharedRng;
 /// use nn_models::rnnlm::{BetterRnnlm, LanguageModel};
-/// use nn_train::{NumpyRandom, NumpyState};
+/// use nn_train::NumpyRandom;
 /// use ndarray::array;
-/// let mut model = BetterRnnlm::<f32>::new(10, 8, 8, 0.5, NumpyRandom::new(0))?;
+/// let rng = SharedRng::new(NumpyRandom::new(0));
+/// let mut model = BetterRnnlm::<f32>::new(10, 8, 8, 0.5, &mut *rng.lock(), rng.clone())?;
 /// let loss = model.forward(array![[1, 2, 3]].view(), array![[2, 3, 4]].view())?;
 /// assert!((loss - 10f32.ln()).abs() < 0.1);
 /// model.backward()?;
@@ -43,6 +46,8 @@ pub struct BetterRnnlm<F: Float> {
     embed_w: Shared<F>,
     layers: Layers<F>,
     loss: TimeSoftmaxWithLoss<F>,
+    /// A handle to the dropout layers' generator.
+    dropout_rng: SharedRng,
 }
 
 /// Everything between the word ids and the scores (the book's `predict`),
@@ -55,19 +60,17 @@ struct Layers<F: Float> {
     lstm1: TimeLstm<F>,
     lstm2: TimeLstm<F>,
     affine: TimeAffine<F>,
-    rng: NumpyRandom,
 }
 
 impl<F: Float> Layers<F> {
     fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
         let [d1, d2, d3] = &mut self.drops;
-        let rng = &mut self.rng;
         let x = self.embed.forward(xs)?;
-        let x = d1.forward(x, rng)?;
+        let x = d1.forward(x)?;
         let x = self.lstm1.forward(x)?;
-        let x = d2.forward(x, rng)?;
+        let x = d2.forward(x)?;
         let x = self.lstm2.forward(x)?;
-        let x = d3.forward(x, rng)?;
+        let x = d3.forward(x)?;
         self.affine.forward(x)
     }
 
@@ -87,8 +90,8 @@ impl<F: Float> BetterRnnlm<F> {
     /// The model with the book's initial weights drawn from `rng` in the
     /// book's order (`embed_W = randn(V, D) / 100`, `lstm_Wx1 = randn(D, 4H)
     /// / √D`, `lstm_Wh1`, `lstm_Wx2`, `lstm_Wh2 = randn(H, 4H) / √H`, biases
-    /// zero); `rng` then draws the dropout masks. The book's defaults are
-    /// `V = 10000`, `D = H = 650`, `dropout_ratio = 0.5`.
+    /// zero); the dropout masks are drawn from `dropout_rng`. The book's
+    /// defaults are `V = 10000`, `D = H = 650`, `dropout_ratio = 0.5`.
     ///
     /// # Errors
     /// A zero size, `wordvec_size ≠ hidden_size` (the tied output layer
@@ -98,7 +101,8 @@ impl<F: Float> BetterRnnlm<F> {
         wordvec_size: usize,
         hidden_size: usize,
         dropout_ratio: f64,
-        mut rng: NumpyRandom,
+        rng: &mut dyn Randn,
+        dropout_rng: SharedRng,
     ) -> Result<Self> {
         let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
         if d != h {
@@ -110,14 +114,14 @@ impl<F: Float> BetterRnnlm<F> {
                 ),
             ));
         }
-        let embed_w = Shared::new("W", scaled_randn(v, d, 100.0, &mut rng))?;
+        let embed_w = Shared::new("W", scaled_randn(v, d, 100.0, rng))?;
         let rd = (d as f64).sqrt();
         let rh = (h as f64).sqrt();
-        let wx1 = scaled_randn(d, 4 * h, rd, &mut rng);
-        let wh1 = scaled_randn(h, 4 * h, rh, &mut rng);
-        let wx2 = scaled_randn(h, 4 * h, rh, &mut rng);
-        let wh2 = scaled_randn(h, 4 * h, rh, &mut rng);
-        let drop = || TimeDropout::new(dropout_ratio);
+        let wx1 = scaled_randn(d, 4 * h, rd, rng);
+        let wh1 = scaled_randn(h, 4 * h, rh, rng);
+        let wx2 = scaled_randn(h, 4 * h, rh, rng);
+        let wh2 = scaled_randn(h, 4 * h, rh, rng);
+        let drop = || TimeDropout::new(dropout_ratio, dropout_rng.clone());
         Ok(Self {
             layers: Layers {
                 embed: TimeEmbedding::shared(&embed_w),
@@ -125,10 +129,10 @@ impl<F: Float> BetterRnnlm<F> {
                 lstm1: TimeLstm::new(wx1, wh1, Array1::zeros(4 * h), true)?,
                 lstm2: TimeLstm::new(wx2, wh2, Array1::zeros(4 * h), true)?,
                 affine: TimeAffine::shared(&embed_w, Orientation::Transposed, Array1::zeros(v))?,
-                rng,
             },
             loss: TimeSoftmaxWithLoss::new(),
             embed_w,
+            dropout_rng,
         })
     }
 
@@ -147,15 +151,10 @@ impl<F: Float> BetterRnnlm<F> {
         [&mut self.layers.lstm1, &mut self.layers.lstm2]
     }
 
-    /// The generator the dropout masks are drawn from (to save it with a
-    /// checkpoint).
-    pub fn rng(&self) -> &NumpyRandom {
-        &self.layers.rng
-    }
-
-    /// Replaces the dropout generator (to resume from a checkpoint).
-    pub fn set_rng(&mut self, rng: NumpyRandom) {
-        self.layers.rng = rng;
+    /// The generator the dropout masks are drawn from (to save its state
+    /// with a checkpoint, or to put one back).
+    pub fn dropout_rng(&self) -> &SharedRng {
+        &self.dropout_rng
     }
 }
 
@@ -220,13 +219,8 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
         set_lstm_state(&mut self.layers.lstm2, s2)
     }
 
-    fn dropout_generator(&self) -> Option<NumpyState> {
-        Some(self.layers.rng.state())
-    }
-
-    fn set_dropout_generator(&mut self, state: &NumpyState) -> Result<()> {
-        self.layers.rng = NumpyRandom::from_state(state)?;
-        Ok(())
+    fn dropout_rng(&self) -> Option<&SharedRng> {
+        Some(&self.dropout_rng)
     }
 }
 

@@ -30,7 +30,7 @@ pub fn generate<F: Float>(
     start: &[usize],
     skip: &[usize],
     sample_size: usize,
-    rng: &mut (impl RandomSample + ?Sized),
+    rng: &mut dyn RandomSample,
 ) -> Result<Vec<usize>> {
     const OP: &str = "generate";
     let vocab = model.vocab_size();
@@ -112,7 +112,7 @@ fn softmax_into<F: Float>(scores: impl Iterator<Item = F> + Clone, p: &mut Vec<F
 /// # Errors
 /// An empty `p`, a negative or non-finite probability, or probabilities
 /// that don't sum to 1 (numpy's tolerance: √ε of their type).
-pub fn choice<F: Float>(p: &[F], rng: &mut (impl RandomSample + ?Sized)) -> Result<usize> {
+pub fn choice<F: Float>(p: &[F], rng: &mut dyn RandomSample) -> Result<usize> {
     const OP: &str = "choice";
     if p.is_empty() {
         return Err(Error::invalid(OP, "no probabilities"));

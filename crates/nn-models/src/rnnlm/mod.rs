@@ -43,8 +43,7 @@ pub use simple_rnnlm::SimpleRnnlm;
 pub use trainer::{FitConfig, IterationReport, RnnlmTrainer};
 
 use ndarray::{Array2, ArrayView2, ArrayView3};
-use nn_core::{Float, Randn, Result};
-use nn_train::NumpyState;
+use nn_core::{Float, Randn, Result, SharedRng};
 
 /// The book's `(rn(rows, cols) / scale).astype('f')`: the normal draw
 /// divided in double precision, then rounded to the float type, so that in
@@ -53,7 +52,7 @@ pub fn scaled_randn<F: Float>(
     rows: usize,
     cols: usize,
     scale: f64,
-    rng: &mut (impl Randn + ?Sized),
+    rng: &mut dyn Randn,
 ) -> Array2<F> {
     Array2::from_shape_simple_fn((rows, cols), || F::from_f64(rng.randn() / scale))
 }
@@ -108,19 +107,10 @@ pub trait LanguageModel<F: Float>: NamedModel<F> {
     /// Arrays of the wrong number or shape.
     fn set_carried_state(&mut self, state: &[Array2<F>]) -> Result<()>;
 
-    /// The state of the generator the model draws dropout masks from, if it
-    /// has one.
-    fn dropout_generator(&self) -> Option<NumpyState> {
+    /// The generator the model draws dropout masks from, if it has one:
+    /// checkpoints save and restore its state.
+    fn dropout_rng(&self) -> Option<&SharedRng> {
         None
-    }
-
-    /// Restores the dropout generator (models without one ignore it).
-    ///
-    /// # Errors
-    /// A malformed state.
-    fn set_dropout_generator(&mut self, state: &NumpyState) -> Result<()> {
-        let _ = state;
-        Ok(())
     }
 }
 

@@ -41,7 +41,7 @@ impl<F: Float> SimpleRnnlm<F> {
         vocab_size: usize,
         wordvec_size: usize,
         hidden_size: usize,
-        rng: &mut (impl Randn + ?Sized),
+        rng: &mut dyn Randn,
     ) -> Result<Self> {
         let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
         let embed_w = scaled_randn(v, d, 100.0, rng);

@@ -346,8 +346,18 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         for (i, s) in self.model.carried_state().into_iter().enumerate() {
             npz.insert(format!("state.{i}"), float_array(s.into_dyn()));
         }
-        if let Some(g) = self.model.dropout_generator() {
-            insert_generator(&mut npz, &GeneratorState::Numpy(g));
+        if let Some(rng) = self.model.dropout_rng() {
+            let state = GeneratorState::of_shared(rng).ok_or_else(|| {
+                Error::invalid(
+                    "RnnlmTrainer.checkpoint",
+                    format!(
+                        "the state of the dropout generator, a {}, can't be saved: \
+                         use nn_train::NumpyRandom, nn_train::Generator or rand_chacha::ChaCha12Rng",
+                        rng.type_name()
+                    ),
+                )
+            })?;
+            insert_generator(&mut npz, &state);
         }
         Ok(npz)
     }
@@ -406,13 +416,10 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             state.push(a);
         }
         self.model.set_carried_state(&state)?;
-        if self.model.dropout_generator().is_some() {
-            match read_generator(npz, path)? {
-                GeneratorState::Numpy(g) => self.model.set_dropout_generator(&g)?,
-                GeneratorState::ChaCha { .. } => {
-                    return Err(r.wrong("generator.kind", "numpy"));
-                }
-            }
+        if let Some(rng) = self.model.dropout_rng() {
+            read_generator(npz, path)?
+                .restore_shared(rng)
+                .map_err(|e| Error::file(path, e.to_string()))?;
         }
         Ok(())
     }

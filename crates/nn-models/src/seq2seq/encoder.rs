@@ -34,7 +34,7 @@ impl<F: Float> Encoder<F> {
         vocab_size: usize,
         wordvec_size: usize,
         hidden_size: usize,
-        rng: &mut (impl Randn + ?Sized),
+        rng: &mut dyn Randn,
     ) -> Result<Self> {
         let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
         check_sizes("Encoder.new", v, d, h)?;

@@ -24,11 +24,7 @@ use nn_core::{Error, Float, Randn, Result, Shared};
 /// draw is rounded to the float type first and then multiplied by `0.01` in
 /// that type, so in `f32` the weights equal the book's bit for bit when
 /// `rng` is numpy's generator in the book's state.
-pub fn book_weight<F: Float>(
-    rows: usize,
-    cols: usize,
-    rng: &mut (impl Randn + ?Sized),
-) -> Array2<F> {
+pub fn book_weight<F: Float>(rows: usize, cols: usize, rng: &mut dyn Randn) -> Array2<F> {
     let scale = F::from_f64(0.01);
     Array2::from_shape_simple_fn((rows, cols), || F::from_f64(rng.randn()) * scale)
 }

@@ -34,11 +34,7 @@ impl<F: Float> SimpleSkipGram<F> {
     ///
     /// # Errors
     /// A zero size.
-    pub fn new(
-        vocab_size: usize,
-        hidden_size: usize,
-        rng: &mut (impl Randn + ?Sized),
-    ) -> Result<Self> {
+    pub fn new(vocab_size: usize, hidden_size: usize, rng: &mut dyn Randn) -> Result<Self> {
         let w_in = book_weight(vocab_size, hidden_size, rng);
         let w_out = book_weight(hidden_size, vocab_size, rng);
         Self::from_weights(w_in, w_out)

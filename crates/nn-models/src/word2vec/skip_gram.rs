@@ -30,7 +30,7 @@ impl<F: Float> SkipGram<F> {
         hidden_size: usize,
         window_size: usize,
         corpus: &[usize],
-        rng: &mut (impl Randn + ?Sized),
+        rng: &mut dyn Randn,
         seed: u64,
     ) -> Result<Self> {
         let w_in = book_weight(vocab_size, hidden_size, rng);
