@@ -99,6 +99,20 @@ pub enum Error {
         detail: String,
     },
 
+    /// A part of a model refused: `source` is the part's error, `op` the
+    /// model's operation and `part` the part (`Cbow.forward: contexts:
+    /// Embedding.forward: …`).
+    #[error("{op}: {part}: {source}")]
+    Within {
+        /// The model's operation, e.g. `"Rnnlm.forward"`.
+        op: &'static str,
+        /// The part that refused: a layer's name in the model, or the input
+        /// it refused (`lstm`, `contexts`).
+        part: String,
+        /// The part's error.
+        source: Box<Error>,
+    },
+
     /// Training stopped at a step; `source` says why.
     #[error("training stopped at epoch {epoch}, iteration {iteration}: {source}")]
     Training {
@@ -126,6 +140,25 @@ impl Error {
         Error::File {
             path: path.as_ref().display().to_string(),
             detail: detail.into(),
+        }
+    }
+
+    /// This error as the error of `part` in the operation `op` of the model
+    /// that holds it: `Rnnlm.forward: embed: Embedding.forward: id 12 …`.
+    pub fn within(self, op: &'static str, part: impl Into<String>) -> Self {
+        Error::Within {
+            op,
+            part: part.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// The innermost error: the one a part raised, under every model's
+    /// [`within`](Self::within).
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Within { source, .. } | Error::Training { source, .. } => source.root(),
+            other => other,
         }
     }
 

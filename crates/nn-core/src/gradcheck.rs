@@ -16,7 +16,7 @@ use crate::{Error, Labels, Layer, Loss, Param, Parameters, Result, Sequential};
 /// ```
 /// use nn_core::{Affine, GradCheck};
 /// use ndarray::array;
-/// let mut fc = Affine::new(array![[0.5, -1.0], [2.0, 0.25]], array![0.1, 0.2])?;
+/// let mut fc = Affine::from_weights(array![[0.5, -1.0], [2.0, 0.25]], array![0.1, 0.2])?;
 /// let x = array![[1.0, 2.0], [-0.5, 0.3], [0.7, -1.1]];
 /// let dout = array![[1.0, -2.0], [0.5, 0.25], [-1.0, 3.0]];
 /// let report = GradCheck::default().layer(&mut fc, x.view(), dout.view())?;
@@ -431,7 +431,8 @@ mod tests {
 
     #[test]
     fn finds_a_wrong_gradient_and_says_where() {
-        let mut layer = Faulty(Affine::new(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap());
+        let mut layer =
+            Faulty(Affine::from_weights(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap());
         let (x, dout) = (randn::<f64>(5, 3, 2), randn::<f64>(5, 4, 3));
         let report = GradCheck::default()
             .layer(&mut layer, x.view(), dout.view())
@@ -446,7 +447,7 @@ mod tests {
 
     #[test]
     fn leaves_the_layer_as_a_plain_step_would() {
-        let mut layer = Affine::new(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap();
+        let mut layer = Affine::from_weights(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap();
         let w = layer.w().to_owned();
         let (x, dout) = (randn::<f64>(5, 3, 2), randn::<f64>(5, 4, 3));
         GradCheck::default()
@@ -461,7 +462,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_settings_and_mismatched_dout() {
-        let mut layer = Affine::new(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap();
+        let mut layer = Affine::from_weights(randn(3, 4, 1), ndarray::Array1::zeros(4)).unwrap();
         let x = randn::<f64>(5, 3, 2);
         let bad = GradCheck {
             eps: 0.0,

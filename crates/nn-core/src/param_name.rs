@@ -148,7 +148,7 @@ impl Eq for ParamName<'_> {}
 ///     }
 /// }
 ///
-/// let fc = || Affine::new(array![[1.0]], array![0.0]);
+/// let fc = || Affine::from_weights(array![[1.0]], array![0.0]);
 /// let mut net = Net { fc1: fc()?, fc2: fc()? };
 /// assert_eq!(net.param_names(), ["fc1.W", "fc1.b", "fc2.W", "fc2.b"]);
 /// # Ok::<(), nn_core::Error>(())

@@ -19,7 +19,7 @@ fn a1<F: Float>(r: (&[usize], &[f64])) -> Array1<F> {
 }
 
 fn matmul<F: Float>(tol: f64) {
-    let mut layer = MatMul::new(a2::<F>(W)).unwrap();
+    let mut layer = MatMul::from_weights(a2::<F>(W)).unwrap();
     let out = layer.forward(a2::<F>(X).view()).unwrap();
     assert_close("MatMul out", out, MATMUL_OUT, tol);
     let dx = layer.backward(a2::<F>(DOUT).view()).unwrap().to_owned();
@@ -28,7 +28,7 @@ fn matmul<F: Float>(tol: f64) {
 }
 
 fn affine<F: Float>(tol: f64) {
-    let mut layer = Affine::new(a2::<F>(W), a1::<F>(B)).unwrap();
+    let mut layer = Affine::from_weights(a2::<F>(W), a1::<F>(B)).unwrap();
     let out = layer.forward(a2::<F>(X).view()).unwrap();
     assert_close("Affine out", out, AFFINE_OUT, tol);
     let dx = layer.backward(a2::<F>(DOUT).view()).unwrap().to_owned();
@@ -98,9 +98,9 @@ fn cross_entropy<F: Float>(tol: f64) {
 
 fn two_layer_net<F: Float>(tol: f64) {
     let mut net = Sequential::new(SoftmaxWithLoss::new())
-        .with(Affine::new(a2::<F>(NET_W1), Array1::zeros(10)).unwrap())
+        .with(Affine::from_weights(a2::<F>(NET_W1), Array1::zeros(10)).unwrap())
         .with(Sigmoid::new())
-        .with(Affine::new(a2::<F>(NET_W2), Array1::zeros(3)).unwrap());
+        .with(Affine::from_weights(a2::<F>(NET_W2), Array1::zeros(3)).unwrap());
     let loss = net.forward(&a2::<F>(NET_X), LABELS).unwrap();
     assert!((loss.as_f64() - scalar(NET_LOSS)).abs() <= tol, "{loss}");
     let dx = net.backward().unwrap().to_owned();

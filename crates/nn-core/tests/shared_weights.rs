@@ -167,11 +167,11 @@ fn embeddings_on_shared_weights_pass_a_gradient_check() {
 
 #[test]
 fn owned_layers_list_their_weight_and_clone_deeply() {
-    let mut e = Embedding::new(randn(3, 2, 7)).unwrap();
+    let mut e = Embedding::from_weights(randn(3, 2, 7)).unwrap();
     assert_eq!(e.num_params(), 1);
     let copy = e.clone();
     assert!(!copy.weight().same(e.weight()));
-    let mut m = MatMul::new(randn(3, 2, 8)).unwrap();
+    let mut m = MatMul::from_weights(randn(3, 2, 8)).unwrap();
     let shared_use = MatMul::shared(m.weight(), Orientation::AsIs);
     assert!(shared_use.weight().same(m.weight()));
     assert_eq!(m.num_params(), 1);

@@ -37,7 +37,7 @@ fn close<'a>(what: &str, ours: impl IntoIterator<Item = &'a f64>, theirs: (&[usi
 
 #[test]
 fn rnn_cell_equals_the_books() {
-    let mut cell = Rnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B)).unwrap();
+    let mut cell = Rnn::from_weights(a2(RNN_WX), a2(RNN_WH), a1(RNN_B)).unwrap();
     let h = cell
         .forward(a2(RNN_X).view(), a2(RNN_H_PREV).view())
         .unwrap()
@@ -55,7 +55,7 @@ fn rnn_cell_equals_the_books() {
 
 #[test]
 fn stateful_time_rnn_equals_the_books_over_two_batches() {
-    let mut layer = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    let mut layer = TimeRnn::from_weights(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
     let hs1 = layer.forward(a3(XS1).view()).unwrap().to_owned();
     close("hs (batch 1)", &hs1, HS1);
     let hs2 = layer.forward(a3(XS2).view()).unwrap().to_owned();
@@ -109,7 +109,7 @@ impl Differentiable for SecondBatch {
 
 #[test]
 fn time_rnn_passes_a_gradient_check_through_time_with_a_carried_state() {
-    let mut layer = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    let mut layer = TimeRnn::from_weights(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
     layer.forward(a3(XS1).view()).unwrap();
     let h1 = layer.state().unwrap().to_owned();
     assert!(h1.iter().any(|&v| v != 0.0));
@@ -162,7 +162,7 @@ fn time_rnn_passes_a_gradient_check_through_time_with_a_carried_state() {
 
 #[test]
 fn a_stateless_layer_starts_every_batch_from_zero_and_bad_input_is_refused() {
-    let mut layer = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), false).unwrap();
+    let mut layer = TimeRnn::from_weights(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), false).unwrap();
     let first = layer.forward(a3(XS1).view()).unwrap().to_owned();
     let again = layer.forward(a3(XS1).view()).unwrap().to_owned();
     assert_eq!(first, again);
@@ -174,7 +174,7 @@ fn a_stateless_layer_starts_every_batch_from_zero_and_bad_input_is_refused() {
     assert!(
         msg(layer.backward(Array3::zeros((3, 4, 2)).view())).contains("dout must have the shape")
     );
-    let mut stateful = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    let mut stateful = TimeRnn::from_weights(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
     assert!(
         msg(stateful.backward(Array3::zeros((3, 4, 6)).view())).contains("called before forward")
     );
@@ -186,7 +186,7 @@ fn a_stateless_layer_starts_every_batch_from_zero_and_bad_input_is_refused() {
     stateful.reset_state();
     stateful.forward(Array3::zeros((2, 4, 5)).view()).unwrap();
     assert!(
-        TimeRnn::<f64>::new(
+        TimeRnn::<f64>::from_weights(
             Array2::zeros((5, 6)),
             Array2::zeros((6, 5)),
             Array1::zeros(6),
@@ -199,9 +199,9 @@ fn a_stateless_layer_starts_every_batch_from_zero_and_bad_input_is_refused() {
 
 #[test]
 fn f32_agrees_with_f64() {
-    let mut wide = TimeRnn::new(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
+    let mut wide = TimeRnn::from_weights(a2(RNN_WX), a2(RNN_WH), a1(RNN_B), true).unwrap();
     let f = |a: Array2<f64>| a.mapv(|v| v as f32);
-    let mut narrow = TimeRnn::new(
+    let mut narrow = TimeRnn::from_weights(
         f(a2(RNN_WX)),
         f(a2(RNN_WH)),
         a1(RNN_B).mapv(|v| v as f32),
@@ -225,7 +225,7 @@ fn f32_agrees_with_f64() {
 fn time_embedding_affine_and_softmax_with_loss_equal_the_books() {
     use nn_core::time::{TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss};
     let ids = Array2::from_shape_vec((3, 4), EMBED_IDS.to_vec()).unwrap();
-    let mut embed = TimeEmbedding::new(a2(EMBED_W)).unwrap();
+    let mut embed = TimeEmbedding::from_weights(a2(EMBED_W)).unwrap();
     close(
         "TimeEmbedding out",
         &embed.forward(ids.view()).unwrap().to_owned(),
@@ -234,7 +234,7 @@ fn time_embedding_affine_and_softmax_with_loss_equal_the_books() {
     embed.backward(a3(EMBED_DOUT).view()).unwrap();
     close("TimeEmbedding dW", &embed.dw().to_owned(), EMBED_DW);
 
-    let mut affine = TimeAffine::new(a2(AFFINE_W), a1(AFFINE_B)).unwrap();
+    let mut affine = TimeAffine::from_weights(a2(AFFINE_W), a1(AFFINE_B)).unwrap();
     close(
         "TimeAffine out",
         &affine.forward(a3(AFFINE_X).view()).unwrap().to_owned(),
@@ -323,7 +323,7 @@ fn time_softmax_with_loss_gradient_and_bad_targets() {
 #[test]
 fn lstm_cell_and_stateful_time_lstm_equal_the_books() {
     use nn_core::time::{Lstm, TimeLstm};
-    let mut cell = Lstm::new(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B)).unwrap();
+    let mut cell = Lstm::from_weights(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B)).unwrap();
     let (h, c) = cell
         .forward(
             a2(RNN_X).view(),
@@ -346,7 +346,7 @@ fn lstm_cell_and_stateful_time_lstm_equal_the_books() {
     close("LSTM dWh", &g[1], LSTM_DWH);
     close("LSTM db", &g[2], LSTM_DB);
 
-    let mut layer = TimeLstm::new(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B), true).unwrap();
+    let mut layer = TimeLstm::from_weights(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B), true).unwrap();
     close(
         "TimeLSTM hs (batch 1)",
         &layer.forward(a3(XS1).view()).unwrap().to_owned(),
@@ -399,7 +399,7 @@ impl Differentiable for LstmSecondBatch {
 #[test]
 fn time_lstm_passes_a_gradient_check_through_time_with_a_carried_state() {
     let mut layer =
-        nn_core::time::TimeLstm::new(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B), true).unwrap();
+        nn_core::time::TimeLstm::from_weights(a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B), true).unwrap();
     layer.forward(a3(XS1).view()).unwrap();
     let (h1, c1) = layer
         .state()
@@ -436,7 +436,7 @@ fn time_lstm_passes_a_gradient_check_through_time_with_a_carried_state() {
 #[test]
 fn gru_cell_and_stateful_time_gru_equal_the_books() {
     use nn_core::time::{Gru, TimeGru};
-    let mut cell = Gru::new(a2(GRU_WX), a2(GRU_WH), a1(GRU_B)).unwrap();
+    let mut cell = Gru::from_weights(a2(GRU_WX), a2(GRU_WH), a1(GRU_B)).unwrap();
     let h = cell
         .forward(a2(RNN_X).view(), a2(RNN_H_PREV).view())
         .unwrap()
@@ -451,7 +451,7 @@ fn gru_cell_and_stateful_time_gru_equal_the_books() {
     close("GRU dWh", &g[1], GRU_DWH);
     close("GRU db", &g[2], GRU_DB);
 
-    let mut layer = TimeGru::new(a2(GRU_WX), a2(GRU_WH), a1(GRU_B), true).unwrap();
+    let mut layer = TimeGru::from_weights(a2(GRU_WX), a2(GRU_WH), a1(GRU_B), true).unwrap();
     close(
         "TimeGRU hs (batch 1)",
         &layer.forward(a3(XS1).view()).unwrap().to_owned(),
@@ -532,7 +532,7 @@ impl<L: TimeLayer<f64>, S: FnMut(&mut L) -> Result<()>> Weighted<L, S> {
 #[test]
 fn time_gru_passes_a_gradient_check_through_time_with_a_carried_state() {
     use nn_core::time::TimeGru;
-    let mut layer = TimeGru::new(a2(GRU_WX), a2(GRU_WH), a1(GRU_B), true).unwrap();
+    let mut layer = TimeGru::from_weights(a2(GRU_WX), a2(GRU_WH), a1(GRU_B), true).unwrap();
     layer.forward(a3(XS1).view()).unwrap();
     let h1 = layer.state().unwrap().to_owned();
     let mut f = Weighted {
@@ -559,7 +559,7 @@ fn time_bi_lstm_equals_the_books_and_passes_a_gradient_check() {
     use nn_core::time::TimeBiLstm;
     let fw = (a2(LSTM_WX), a2(LSTM_WH), a1(LSTM_B));
     let bw = (a2(BI_WX2), a2(BI_WH2), a1(BI_B2));
-    let mut bi = TimeBiLstm::new(fw, bw, false).unwrap();
+    let mut bi = TimeBiLstm::from_weights(fw, bw, false).unwrap();
     let e = bi.backward(a3(BI_DHS).view()).unwrap_err();
     assert!(
         matches!(e, nn_core::Error::BackwardBeforeForward { .. }),

@@ -22,4 +22,5 @@
 pub mod params;
 pub mod rnnlm;
 pub mod seq2seq;
+mod shapes;
 pub mod word2vec;

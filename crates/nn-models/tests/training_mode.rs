@@ -25,7 +25,9 @@ fn a_layer_and_a_stack_drop_units_only_in_training() {
     assert_eq!(state(&rng), before, "evaluation draws nothing");
 
     let mut net = Sequential::<f64>::new(SoftmaxWithLoss::new())
-        .with(Affine::new(Array2::eye(4), Array2::zeros((1, 4)).row(0).to_owned()).unwrap())
+        .with(
+            Affine::from_weights(Array2::eye(4), Array2::zeros((1, 4)).row(0).to_owned()).unwrap(),
+        )
         .with(Dropout::new(0.5, rng.clone()).unwrap());
     let x = array![[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]];
     net.set_training(false);

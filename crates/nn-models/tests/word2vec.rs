@@ -51,7 +51,7 @@ fn close<F: Float>(
 #[test]
 fn embedding_embedding_dot_and_sigmoid_with_loss() {
     let idx = IDX.1.to_vec();
-    let mut e = Embedding::new(a2::<f64>(W)).unwrap();
+    let mut e = Embedding::from_weights(a2::<f64>(W)).unwrap();
     close(
         "Embedding out",
         e.forward(&idx).unwrap().iter().copied(),
@@ -61,7 +61,7 @@ fn embedding_embedding_dot_and_sigmoid_with_loss() {
     e.backward(a2::<f64>(EMBED_DOUT).view()).unwrap();
     close("Embedding dW", e.dw().iter().copied(), EMBED_DW, 1e-12);
 
-    let mut d = EmbeddingDot::new(a2::<f64>(W)).unwrap();
+    let mut d = EmbeddingDot::from_weights(a2::<f64>(W)).unwrap();
     let h = a2::<f64>(H);
     close(
         "EmbeddingDot out",
@@ -88,7 +88,7 @@ fn embedding_embedding_dot_and_sigmoid_with_loss() {
 fn cbow_and_skip_gram_equal_the_books_in_f64() {
     let (contexts, target, negative) = (ids2(CONTEXTS), TARGET.1.to_vec(), ids2(NEGATIVE));
     let mut cbow =
-        Cbow::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 5, 0).unwrap();
+        Cbow::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 0.75, 5, 0).unwrap();
     let loss = cbow
         .forward_with_samples(contexts.view(), &target, negative.view())
         .unwrap();
@@ -107,7 +107,8 @@ fn cbow_and_skip_gram_equal_the_books_in_f64() {
     .map(ids2);
     let views: Vec<ArrayView2<'_, usize>> = negs.iter().map(|n| n.view()).collect();
     let mut sg =
-        SkipGram::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 5, 0).unwrap();
+        SkipGram::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 0.75, 5, 0)
+            .unwrap();
     let loss = sg
         .forward_with_samples(contexts.view(), &target, &views)
         .unwrap();
@@ -292,7 +293,8 @@ fn cbow_and_skip_gram_pass_a_gradient_check() {
         }
     }
 
-    let cbow = Cbow::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 5, 0).unwrap();
+    let cbow =
+        Cbow::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 0.75, 5, 0).unwrap();
     let mut fixed = Fixed {
         model: cbow,
         run: |m| m.forward_with_samples(ids2(CONTEXTS).view(), TARGET.1, ids2(NEGATIVE).view()),
@@ -301,8 +303,8 @@ fn cbow_and_skip_gram_pass_a_gradient_check() {
     assert!(report.max_error < 1e-5, "CBOW: {report}");
     assert_eq!(report.checked, 2 * 7 * 4);
 
-    let sg =
-        SkipGram::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 5, 0).unwrap();
+    let sg = SkipGram::<f64>::from_weights(a2(CBOW_W_IN), a2(CBOW_W_OUT), 2, CORPUS.1, 0.75, 5, 0)
+        .unwrap();
     let mut fixed = Fixed {
         model: sg,
         run: |m| {

@@ -13,7 +13,7 @@ use nn_core::{Error, Float, Parameters, Result};
 /// ```
 /// use nn_core::{Affine, Layer, Parameters};
 /// use ndarray::array;
-/// let mut fc = Affine::new(array![[1.0f64]], array![0.0])?;
+/// let mut fc = Affine::from_weights(array![[1.0f64]], array![0.0])?;
 /// fc.forward(array![[3.0]].view())?;
 /// fc.backward(array![[4.0 / 3.0]].view())?; // dW = 4, db = 4/3
 /// let norm = nn_optim::clip_grads(&mut fc, 1.0)?;

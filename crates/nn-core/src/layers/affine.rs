@@ -14,7 +14,7 @@ use crate::{Error, Float, Init, Layer, Param, ParamName, Parameters, Randn, Resu
 /// ```
 /// use nn_core::{Affine, Layer};
 /// use ndarray::array;
-/// let mut fc = Affine::new(array![[1.0, 0.0], [0.0, 1.0]], array![10.0, 20.0])?;
+/// let mut fc = Affine::from_weights(array![[1.0, 0.0], [0.0, 1.0]], array![10.0, 20.0])?;
 /// let out = fc.forward(array![[1.0, 2.0], [3.0, 4.0]].view())?.to_owned();
 /// assert_eq!(out, array![[11.0, 22.0], [13.0, 24.0]]);
 /// fc.backward(array![[1.0, 1.0], [1.0, 0.0]].view())?;
@@ -33,8 +33,8 @@ impl<F: Float> Affine<F> {
     ///
     /// # Errors
     /// `w` with a zero dimension, or `b` whose length is not `w`'s column count.
-    pub fn new(w: Array2<F>, b: Array1<F>) -> Result<Self> {
-        const OP: &str = "Affine.new";
+    pub fn from_weights(w: Array2<F>, b: Array1<F>) -> Result<Self> {
+        const OP: &str = "Affine.from_weights";
         check_weight(OP, &w)?;
         if b.len() != w.ncols() {
             return Err(Error::shape(
@@ -49,7 +49,7 @@ impl<F: Float> Affine<F> {
             ));
         }
         Ok(Self {
-            matmul: MatMul::new(w)?,
+            matmul: MatMul::from_weights(w)?,
             db: Array1::zeros(b.raw_dim()),
             b,
         })
@@ -91,7 +91,7 @@ impl<F: Float> Affine<F> {
     /// # Errors
     /// A zero size, or an invalid `init`.
     pub fn init(inputs: usize, outputs: usize, init: Init, rng: &mut dyn Randn) -> Result<Self> {
-        Self::new(init.matrix(inputs, outputs, rng)?, Array1::zeros(outputs))
+        Self::from_weights(init.matrix(inputs, outputs, rng)?, Array1::zeros(outputs))
     }
 
     /// The weight `W`, `(inputs, outputs)`.
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn gradients_match_central_differences() {
-        let mut layer = Affine::new(
+        let mut layer = Affine::from_weights(
             randn::<f64>(4, 6, 1),
             randn::<f64>(1, 6, 2).row(0).to_owned(),
         )
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn adds_the_bias_to_every_row_at_f32() {
-        let mut layer = Affine::<f32>::new(array![[1.0, 2.0]], array![0.5, -0.5]).unwrap();
+        let mut layer = Affine::<f32>::from_weights(array![[1.0, 2.0]], array![0.5, -0.5]).unwrap();
         let out = layer
             .forward(array![[1.0], [2.0], [3.0]].view())
             .unwrap()
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn params_are_w_then_b_and_updates_reach_the_layer() {
-        let mut layer = Affine::<f64>::new(array![[1.0, 2.0]], array![0.0, 0.0]).unwrap();
+        let mut layer = Affine::<f64>::from_weights(array![[1.0, 2.0]], array![0.0, 0.0]).unwrap();
         layer.forward(array![[1.0]].view()).unwrap();
         layer.backward(array![[1.0, 1.0]].view()).unwrap();
         let mut names = Vec::new();
@@ -243,8 +243,11 @@ mod tests {
         assert!(layer.backward(randn::<f64>(29, 10, 1).view()).is_err());
         assert_eq!(layer.db(), db, "a refused backward left db alone");
         assert_eq!(
-            message(Affine::new(randn::<f64>(2, 10, 1), Array1::zeros(9))),
-            "Affine.new: b has 9 elements but W has 10 columns (W: [2, 10], b: [9])"
+            message(Affine::from_weights(
+                randn::<f64>(2, 10, 1),
+                Array1::zeros(9)
+            )),
+            "Affine.from_weights: b has 9 elements but W has 10 columns (W: [2, 10], b: [9])"
         );
     }
 }

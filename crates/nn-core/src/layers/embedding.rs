@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, AsArray, Ix1};
 
 use crate::layer::reshape_buffer;
 use crate::shared::{Shared, SharedRef};
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `Embedding`: `forward(idx) = W[idx]`, one row of `W` per id.
 ///
@@ -18,7 +18,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::Embedding;
 /// use ndarray::array;
-/// let mut embed = Embedding::new(array![[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])?;
+/// let mut embed = Embedding::from_weights(array![[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])?;
 /// assert_eq!(embed.forward(&[2, 0, 2])?, array![[4.0, 5.0], [0.0, 1.0], [4.0, 5.0]]);
 /// embed.backward(array![[1.0, 1.0], [1.0, 2.0], [3.0, 3.0]].view())?;
 /// assert_eq!(*embed.dw(), array![[1.0, 2.0], [0.0, 0.0], [4.0, 4.0]]);
@@ -39,8 +39,22 @@ impl<F: Float> Embedding<F> {
     ///
     /// # Errors
     /// `w` with a zero dimension.
-    pub fn new(w: Array2<F>) -> Result<Self> {
+    pub fn from_weights(w: Array2<F>) -> Result<Self> {
         Ok(Self::on(Shared::new("W", w)?, true))
+    }
+
+    /// An embedding with a `(vocab_size, dimensions)` weight drawn by `init`
+    /// from `rng` (the book's `0.01 * randn(V, D)` is `Init::BOOK`).
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        vocab_size: usize,
+        dimensions: usize,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        Self::from_weights(init.matrix(vocab_size, dimensions, rng)?)
     }
 
     /// An embedding on the shared weight `w`. It does not list `w` among its
@@ -181,7 +195,7 @@ mod tests {
 
     #[test]
     fn backward_sums_repeated_ids_and_zeroes_the_rest() {
-        let mut e = Embedding::new(randn::<f64>(4, 2, 1)).unwrap();
+        let mut e = Embedding::from_weights(randn::<f64>(4, 2, 1)).unwrap();
         e.forward(&[1, 3, 1]).unwrap();
         e.backward(array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]].view())
             .unwrap();
@@ -218,7 +232,7 @@ mod tests {
 
     #[test]
     fn bad_ids_and_locks_are_errors() {
-        let mut e = Embedding::new(randn::<f64>(3, 2, 1)).unwrap();
+        let mut e = Embedding::from_weights(randn::<f64>(3, 2, 1)).unwrap();
         assert_eq!(
             message(e.forward(&[0, 3])),
             "Embedding.forward: id 3 at position 1 is outside the vocabulary of 3 words (W: [3, 2])"

@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, AsArray, Ix1};
 use crate::layer::reshape_buffer;
 use crate::layers::embedding::Embedding;
 use crate::shared::{Shared, SharedRef};
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `EmbeddingDot`: `out[i] = W[idx[i]] · h[i]`, the output layer
 /// of negative sampling computed for the listed words only.
@@ -17,7 +17,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::EmbeddingDot;
 /// use ndarray::array;
-/// let mut dot = EmbeddingDot::new(array![[1.0, 0.0], [0.0, 2.0]])?;
+/// let mut dot = EmbeddingDot::from_weights(array![[1.0, 0.0], [0.0, 2.0]])?;
 /// let out = dot.forward(array![[3.0, 4.0], [3.0, 4.0]].view(), &[0, 1])?;
 /// assert_eq!(out, array![3.0, 8.0]);
 /// let dh = dot.backward(array![1.0, 0.5].view())?;
@@ -40,8 +40,22 @@ impl<F: Float> EmbeddingDot<F> {
     ///
     /// # Errors
     /// `w` with a zero dimension.
-    pub fn new(w: Array2<F>) -> Result<Self> {
-        Ok(Self::from_embedding(Embedding::new(w)?))
+    pub fn from_weights(w: Array2<F>) -> Result<Self> {
+        Ok(Self::from_embedding(Embedding::from_weights(w)?))
+    }
+
+    /// A layer with a `(vocab_size, dimensions)` weight drawn by `init`
+    /// from `rng` (the book's `0.01 * randn(V, D)` is `Init::BOOK`).
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        vocab_size: usize,
+        dimensions: usize,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        Self::from_weights(init.matrix(vocab_size, dimensions, rng)?)
     }
 
     /// A layer on the shared weight `w` (not listed among its parameters).
@@ -187,7 +201,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error() {
-        let mut dot = EmbeddingDot::new(randn::<f64>(3, 2, 1)).unwrap();
+        let mut dot = EmbeddingDot::from_weights(randn::<f64>(3, 2, 1)).unwrap();
         assert_eq!(
             message(dot.forward(randn::<f64>(2, 2, 2).view(), &[0])),
             "EmbeddingDot.forward: h has 2 rows but there are 1 ids (h: [2, 2])"

@@ -12,7 +12,7 @@ use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 /// Backward: `dx = dout·Wᵀ`, `dW = xᵀ·dout`. Both products, and the forward
 /// one, go to BLAS `gemm` and write into buffers the layer keeps.
 ///
-/// The weight is either the layer's own ([`MatMul::new`]) or a [`Shared`]
+/// The weight is either the layer's own ([`MatMul::from_weights`]) or a [`Shared`]
 /// one that other layers use too ([`MatMul::shared`], the book's
 /// `SimpleCBOW` with one `W_in` in two layers), possibly transposed
 /// (chapter 6's output layer tied to the embedding). A shared weight's
@@ -21,7 +21,7 @@ use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 /// ```
 /// use nn_core::{Layer, MatMul};
 /// use ndarray::array;
-/// let mut layer = MatMul::new(array![[1.0, 2.0], [3.0, 4.0]])?;
+/// let mut layer = MatMul::from_weights(array![[1.0, 2.0], [3.0, 4.0]])?;
 /// let out = layer.forward(array![[1.0, 1.0]].view())?.to_owned();
 /// assert_eq!(out, array![[4.0, 6.0]]);
 /// layer.backward(array![[1.0, 0.0]].view())?;
@@ -69,8 +69,8 @@ impl<F: Float> MatMul<F> {
     ///
     /// # Errors
     /// `w` with a zero dimension.
-    pub fn new(w: Array2<F>) -> Result<Self> {
-        check_weight("MatMul.new", &w)?;
+    pub fn from_weights(w: Array2<F>) -> Result<Self> {
+        check_weight("MatMul.from_weights", &w)?;
         Ok(Self::on(Shared::new("W", w)?, Orientation::AsIs, true))
     }
 
@@ -102,7 +102,7 @@ impl<F: Float> MatMul<F> {
     /// # Errors
     /// A zero size, or an invalid `init`.
     pub fn init(inputs: usize, outputs: usize, init: Init, rng: &mut dyn Randn) -> Result<Self> {
-        Self::new(init.matrix(inputs, outputs, rng)?)
+        Self::from_weights(init.matrix(inputs, outputs, rng)?)
     }
 
     /// The weight as stored (for a transposed use, the transpose of the `W`
@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn gradients_match_central_differences() {
-        let mut layer = MatMul::new(randn::<f64>(4, 6, 1)).unwrap();
+        let mut layer = MatMul::from_weights(randn::<f64>(4, 6, 1)).unwrap();
         assert_gradients(&mut layer, randn::<f64>(5, 4, 2).view());
     }
 
@@ -285,8 +285,8 @@ mod tests {
             randn::<f64>(4, 2, 2),
             randn::<f64>(3, 2, 3),
         );
-        let mut wide = MatMul::new(w.clone()).unwrap();
-        let mut narrow = MatMul::new(w.mapv(|v| v as f32)).unwrap();
+        let mut wide = MatMul::from_weights(w.clone()).unwrap();
+        let mut narrow = MatMul::from_weights(w.mapv(|v| v as f32)).unwrap();
         let out64 = wide.forward(x.view()).unwrap().to_owned();
         let out32 = narrow
             .forward(x.mapv(|v| v as f32).view())
@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn backward_overwrites_the_same_buffers_every_step() {
-        let mut layer = MatMul::new(randn::<f64>(3, 2, 1)).unwrap();
+        let mut layer = MatMul::from_weights(randn::<f64>(3, 2, 1)).unwrap();
         let x = randn::<f64>(4, 3, 2);
         layer.forward(x.view()).unwrap();
         let dx_at = address(layer.backward(randn::<f64>(4, 2, 3).view()).unwrap());
@@ -330,7 +330,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_naming_layer_and_shapes() {
-        let mut layer = MatMul::new(randn::<f64>(2, 10, 1)).unwrap();
+        let mut layer = MatMul::from_weights(randn::<f64>(2, 10, 1)).unwrap();
         assert_eq!(
             message(layer.backward(randn::<f64>(1, 10, 2).view())),
             "MatMul.backward: called before forward; run forward first so that the layer has its inputs cached"
@@ -349,15 +349,15 @@ mod tests {
             "MatMul.backward: dout must have the shape of the last output (dout: [30, 9], output: [30, 10])"
         );
         assert_eq!(
-            message(MatMul::new(Array2::<f32>::zeros((0, 3)))),
-            "MatMul.new: empty input (shape [0, 3]); at least one sample with at least one feature is needed"
+            message(MatMul::from_weights(Array2::<f32>::zeros((0, 3)))),
+            "MatMul.from_weights: empty input (shape [0, 3]); at least one sample with at least one feature is needed"
         );
     }
 
     #[test]
     fn backward_params_only_writes_the_same_weight_gradient() {
         let (x, dout) = (randn::<f64>(5, 3, 1), randn::<f64>(5, 4, 2));
-        let mut a = MatMul::new(randn::<f64>(3, 4, 3)).unwrap();
+        let mut a = MatMul::from_weights(randn::<f64>(3, 4, 3)).unwrap();
         let mut b = a.clone();
         a.forward(x.view()).unwrap();
         a.backward(dout.view()).unwrap();
@@ -366,7 +366,7 @@ mod tests {
         assert_eq!(*a.dw(), *b.dw());
         assert_eq!(
             message(
-                MatMul::<f64>::new(randn(3, 4, 3))
+                MatMul::<f64>::from_weights(randn(3, 4, 3))
                     .unwrap()
                     .backward_params_only(dout.view())
             ),
@@ -378,7 +378,7 @@ mod tests {
     fn a_transposed_input_view_gives_the_same_product() {
         let w = randn::<f64>(3, 2, 1);
         let xt = randn::<f64>(3, 4, 2);
-        let mut layer = MatMul::new(w.clone()).unwrap();
+        let mut layer = MatMul::from_weights(w.clone()).unwrap();
         let out = layer.forward(xt.t()).unwrap().to_owned();
         assert!((out - xt.t().dot(&w)).iter().all(|d| d.abs() < 1e-14));
     }

@@ -7,7 +7,7 @@ use crate::functions::sigmoid_scalar;
 use crate::layer::{check_backward, reshape_buffer};
 use crate::layers::affine::column_sums;
 use crate::time::weights::RecurrentWeights;
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `GRU(Wx, Wh, b)`, the three blocks side by side in the book's
 /// order `z, r, h`: `z = σ(x·Wxz + h_prev·Whz + bz)`, `r = σ(x·Wxr +
@@ -17,7 +17,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::Gru;
 /// use ndarray::{Array1, Array2};
-/// let mut cell = Gru::new(Array2::<f64>::zeros((3, 6)), Array2::zeros((2, 6)), Array1::zeros(6))?;
+/// let mut cell = Gru::from_weights(Array2::<f64>::zeros((3, 6)), Array2::zeros((2, 6)), Array1::zeros(6))?;
 /// let h = cell.forward(Array2::ones((1, 3)).view(), Array2::ones((1, 2)).view())?;
 /// // z = ½, ĥ = 0: h_next = ½·h_prev.
 /// assert_eq!(h[[0, 0]], 0.5);
@@ -41,14 +41,30 @@ pub struct Gru<F: Float> {
 }
 
 impl<F: Float> Gru<F> {
+    /// A cell with `Wx` `(D, 3H)` and `Wh` `(H, 3H)` drawn by `init` from `rng`
+    /// (`Init::Xavier` is the book's `randn(D, ·) / √D`, `randn(H, ·) / √H`)
+    /// and `b = 0`.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        input_size: usize,
+        hidden_size: usize,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let (wx, wh, b) = RecurrentWeights::drawn(input_size, hidden_size, 3, init, rng)?;
+        Self::from_weights(wx, wh, b)
+    }
+
     /// A cell with `Wx` `(D, 3H)`, `Wh` `(H, 3H)`, `b` `(3H,)`.
     ///
     /// # Errors
     /// Empty or mismatched shapes.
-    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
+    pub fn from_weights(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
         let z = || Array2::zeros((0, 0));
         Ok(Self {
-            w: RecurrentWeights::new("GRU.new", wx, wh, b, 3)?,
+            w: RecurrentWeights::new("GRU.from_weights", wx, wh, b, 3)?,
             x: z(),
             h_prev: z(),
             gates: z(),

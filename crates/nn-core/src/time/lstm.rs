@@ -7,7 +7,7 @@ use crate::functions::sigmoid_slice;
 use crate::layer::{check_backward, reshape_buffer};
 use crate::layers::affine::column_sums;
 use crate::time::weights::RecurrentWeights;
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `LSTM(Wx, Wh, b)`, the four gates' weights side by side in the
 /// book's order `f, g, i, o`: `A = x·Wx + h_prev·Wh + b`, `f = σ(A_f)`,
@@ -17,7 +17,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::Lstm;
 /// use ndarray::{Array1, Array2};
-/// let mut cell = Lstm::new(Array2::<f64>::zeros((3, 8)), Array2::zeros((2, 8)), Array1::zeros(8))?;
+/// let mut cell = Lstm::from_weights(Array2::<f64>::zeros((3, 8)), Array2::zeros((2, 8)), Array1::zeros(8))?;
 /// let (h, c) = cell.forward(Array2::ones((1, 3)).view(), Array2::zeros((1, 2)).view(), Array2::ones((1, 2)).view())?;
 /// // f = i = o = ½, g = 0: c = ½, h = ½·tanh(½).
 /// assert_eq!(c[[0, 0]], 0.5);
@@ -43,14 +43,30 @@ pub struct Lstm<F: Float> {
 }
 
 impl<F: Float> Lstm<F> {
+    /// A cell with `Wx` `(D, 4H)` and `Wh` `(H, 4H)` drawn by `init` from `rng`
+    /// (`Init::Xavier` is the book's `randn(D, ·) / √D`, `randn(H, ·) / √H`)
+    /// and `b = 0`.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        input_size: usize,
+        hidden_size: usize,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let (wx, wh, b) = RecurrentWeights::drawn(input_size, hidden_size, 4, init, rng)?;
+        Self::from_weights(wx, wh, b)
+    }
+
     /// A cell with `Wx` `(D, 4H)`, `Wh` `(H, 4H)`, `b` `(4H,)`.
     ///
     /// # Errors
     /// Empty or mismatched shapes.
-    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
+    pub fn from_weights(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
         let z = || Array2::zeros((0, 0));
         Ok(Self {
-            w: RecurrentWeights::new("LSTM.new", wx, wh, b, 4)?,
+            w: RecurrentWeights::new("LSTM.from_weights", wx, wh, b, 4)?,
             x: z(),
             h_prev: z(),
             c_prev: z(),

@@ -30,7 +30,7 @@ pub use gru::Gru;
 pub use lstm::Lstm;
 pub use rnn::Rnn;
 pub use time_affine::TimeAffine;
-pub use time_bi_lstm::{LstmWeights, TimeBiLstm};
+pub use time_bi_lstm::TimeBiLstm;
 pub use time_dropout::TimeDropout;
 pub use time_embedding::TimeEmbedding;
 pub use time_gru::TimeGru;
@@ -39,7 +39,13 @@ pub use time_rnn::TimeRnn;
 pub use time_sigmoid_with_loss::TimeSigmoidWithLoss;
 pub use time_softmax_with_loss::{IGNORE_LABEL, TimeSoftmaxWithLoss};
 
-use ndarray::{Array2, ArrayView2, ArrayView3};
+use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
+
+/// A recurrent cell's weights in the book's order, `(Wx, Wh, b)`: `Wx`
+/// `(D, G·H)`, `Wh` `(H, G·H)`, `b` `(G·H,)` for `G` gates (1 for the RNN,
+/// 4 for the LSTM, 3 for the GRU). What the models' `from_weights` take
+/// for each of their recurrent layers.
+pub type CellWeights<F> = (Array2<F>, Array2<F>, Array1<F>);
 
 use crate::{Float, Parameters, Result};
 

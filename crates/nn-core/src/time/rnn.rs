@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
 use crate::layer::{check_backward, reshape_buffer};
 use crate::layers::affine::column_sums;
 use crate::time::weights::RecurrentWeights;
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `RNN(Wx, Wh, b)`: `h_next = tanh(h_prev·Wh + x·Wx + b)`.
 ///
@@ -18,7 +18,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::Rnn;
 /// use ndarray::array;
-/// let mut cell = Rnn::new(array![[1.0, 0.0]], array![[0.0, 0.0], [0.0, 0.0]], array![0.0, 0.0])?;
+/// let mut cell = Rnn::from_weights(array![[1.0, 0.0]], array![[0.0, 0.0], [0.0, 0.0]], array![0.0, 0.0])?;
 /// let h = cell.forward(array![[0.5]].view(), array![[0.0, 0.0]].view())?.to_owned();
 /// assert_eq!(h, array![[0.5f64.tanh(), 0.0]]);
 /// let (dx, _dh_prev) = cell.backward(array![[1.0, 1.0]].view())?;
@@ -38,13 +38,29 @@ pub struct Rnn<F: Float> {
 }
 
 impl<F: Float> Rnn<F> {
+    /// A cell with `Wx` `(D, H)` and `Wh` `(H, H)` drawn by `init` from `rng`
+    /// (`Init::Xavier` is the book's `randn(D, ·) / √D`, `randn(H, ·) / √H`)
+    /// and `b = 0`.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        input_size: usize,
+        hidden_size: usize,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let (wx, wh, b) = RecurrentWeights::drawn(input_size, hidden_size, 1, init, rng)?;
+        Self::from_weights(wx, wh, b)
+    }
+
     /// A cell with `Wx` `(D, H)`, `Wh` `(H, H)` and `b` `(H,)`.
     ///
     /// # Errors
     /// Empty or mismatched shapes.
-    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
+    pub fn from_weights(wx: Array2<F>, wh: Array2<F>, b: Array1<F>) -> Result<Self> {
         Ok(Self {
-            w: RecurrentWeights::new("RNN.new", wx, wh, b, 1)?,
+            w: RecurrentWeights::new("RNN.from_weights", wx, wh, b, 1)?,
             x: Array2::zeros((0, 0)),
             h_prev: Array2::zeros((0, 0)),
             h_next: Array2::zeros((0, 0)),

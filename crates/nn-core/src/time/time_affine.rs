@@ -5,7 +5,7 @@ use ndarray::{Array1, Array2, ArrayView3};
 use crate::layers::Affine;
 use crate::shared::{Orientation, Shared, SharedRef};
 use crate::time::{TimeLayer, as_rows};
-use crate::{Error, Float, Layer, Param, Parameters, Result};
+use crate::{Error, Float, Init, Layer, Param, Parameters, Randn, Result};
 
 /// The book's `TimeAffine(W, b)`: `(N, T, D)` → `(N, T, H)` as one
 /// [`Affine`] product over the `N·T` rows (the book's `reshape(N*T, -1)`).
@@ -13,7 +13,7 @@ use crate::{Error, Float, Layer, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::{TimeAffine, TimeLayer};
 /// use ndarray::{array, Array3};
-/// let mut fc = TimeAffine::new(array![[1.0, 0.0, 2.0]], array![0.0, 1.0, 0.0])?;
+/// let mut fc = TimeAffine::from_weights(array![[1.0, 0.0, 2.0]], array![0.0, 1.0, 0.0])?;
 /// let out = fc.forward(Array3::ones((2, 3, 1)).view())?;
 /// assert_eq!(out.shape(), [2, 3, 3]);
 /// assert_eq!(out[[1, 2, 2]], 2.0);
@@ -28,12 +28,21 @@ pub struct TimeAffine<F: Float> {
 }
 
 impl<F: Float> TimeAffine<F> {
+    /// A layer with `W` `(inputs, outputs)` drawn by `init` from `rng` and
+    /// `b = 0`, as [`Affine::init`].
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(inputs: usize, outputs: usize, init: Init, rng: &mut dyn Randn) -> Result<Self> {
+        Ok(Self::from_affine(Affine::init(inputs, outputs, init, rng)?))
+    }
+
     /// A layer with `W` `(D, H)` and `b` `(H,)`.
     ///
     /// # Errors
-    /// As [`Affine::new`].
-    pub fn new(w: Array2<F>, b: Array1<F>) -> Result<Self> {
-        Ok(Self::from_affine(Affine::new(w, b)?))
+    /// As [`Affine::from_weights`].
+    pub fn from_weights(w: Array2<F>, b: Array1<F>) -> Result<Self> {
+        Ok(Self::from_affine(Affine::from_weights(w, b)?))
     }
 
     /// A layer on the shared weight `w` (as [`Affine::shared`]): with

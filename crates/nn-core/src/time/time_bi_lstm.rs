@@ -1,9 +1,10 @@
 //! `TimeBiLSTM`: an LSTM each way over the sequence (`common/time_layers.py`).
 
-use ndarray::{Array1, Array2, Array3, ArrayView3, s};
+use ndarray::{Array3, ArrayView3, s};
 
-use crate::time::{TimeLayer, TimeLstm};
-use crate::{Error, Float, Param, Parameters, Result, scoped};
+use crate::time::weights::RecurrentWeights;
+use crate::time::{CellWeights, TimeLayer, TimeLstm};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result, scoped};
 
 /// The book's `TimeBiLSTM(Wx1, Wh1, b1, Wx2, Wh2, b2, stateful)`: one
 /// [`TimeLstm`] reads the sequence forwards, the other backwards, and the
@@ -15,7 +16,7 @@ use crate::{Error, Float, Param, Parameters, Result, scoped};
 /// use nn_core::time::{TimeBiLstm, TimeLayer};
 /// use ndarray::{Array1, Array2, Array3};
 /// let w = || (Array2::<f64>::zeros((3, 8)), Array2::zeros((2, 8)), Array1::zeros(8));
-/// let mut bi = TimeBiLstm::new(w(), w(), false)?;
+/// let mut bi = TimeBiLstm::from_weights(w(), w(), false)?;
 /// assert_eq!(bi.forward(Array3::ones((4, 5, 3)).view())?.dim(), (4, 5, 4));
 /// # Ok::<(), nn_core::Error>(())
 /// ```
@@ -31,19 +32,33 @@ pub struct TimeBiLstm<F: Float> {
     hidden: usize,
 }
 
-/// `Wx` `(D, 4H)`, `Wh` `(H, 4H)`, `b` `(4H,)` of one direction.
-pub type LstmWeights<F> = (Array2<F>, Array2<F>, Array1<F>);
-
 impl<F: Float> TimeBiLstm<F> {
+    /// A layer whose two directions' weights are drawn by `init` from
+    /// `rng`, the forward direction's first, as [`TimeLstm::init`].
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        input_size: usize,
+        hidden_size: usize,
+        stateful: bool,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let fw = RecurrentWeights::drawn(input_size, hidden_size, 4, init, rng)?;
+        let bw = RecurrentWeights::drawn(input_size, hidden_size, 4, init, rng)?;
+        Self::from_weights(fw, bw, stateful)
+    }
+
     /// A layer with the forward direction's weights `fw` and the backward
     /// direction's `bw`, both for the same `D` and `H`.
     ///
     /// # Errors
     /// Shapes that don't fit, or directions of different sizes.
-    pub fn new(fw: LstmWeights<F>, bw: LstmWeights<F>, stateful: bool) -> Result<Self> {
+    pub fn from_weights(fw: CellWeights<F>, bw: CellWeights<F>, stateful: bool) -> Result<Self> {
         if fw.0.dim() != bw.0.dim() || fw.1.dim() != bw.1.dim() {
             return Err(Error::shape(
-                "TimeBiLSTM.new",
+                "TimeBiLSTM.from_weights",
                 format!(
                     "both directions must have the same shapes (Wx1: {:?}, Wh1: {:?}; Wx2: {:?}, Wh2: {:?})",
                     fw.0.shape(),
@@ -56,8 +71,8 @@ impl<F: Float> TimeBiLstm<F> {
         let hidden = fw.1.nrows();
         let z = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            forward_lstm: TimeLstm::new(fw.0, fw.1, fw.2, stateful)?,
-            backward_lstm: TimeLstm::new(bw.0, bw.1, bw.2, stateful)?,
+            forward_lstm: TimeLstm::from_weights(fw.0, fw.1, fw.2, stateful)?,
+            backward_lstm: TimeLstm::from_weights(bw.0, bw.1, bw.2, stateful)?,
             reversed_xs: z(),
             reversed_dhs: z(),
             out: z(),

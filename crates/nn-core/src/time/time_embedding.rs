@@ -5,7 +5,7 @@ use ndarray::{Array2, ArrayView2, ArrayView3};
 use crate::layers::embedding::Embedding;
 use crate::shared::{Shared, SharedRef};
 use crate::time::as_rows;
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `TimeEmbedding(W)`: word ids `(N, T)` to their rows of `W`,
 /// `(N, T, D)`. The book runs one `Embedding` per step and sums their
@@ -16,7 +16,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::TimeEmbedding;
 /// use ndarray::array;
-/// let mut embed = TimeEmbedding::new(array![[0.0, 1.0], [2.0, 3.0]])?;
+/// let mut embed = TimeEmbedding::from_weights(array![[0.0, 1.0], [2.0, 3.0]])?;
 /// let out = embed.forward(array![[1, 0, 1]].view())?;
 /// assert_eq!(out.shape(), [1, 3, 2]);
 /// assert_eq!(out[[0, 2, 1]], 3.0);
@@ -35,8 +35,22 @@ impl<F: Float> TimeEmbedding<F> {
     ///
     /// # Errors
     /// `w` with a zero dimension.
-    pub fn new(w: Array2<F>) -> Result<Self> {
-        Ok(Self::from_embedding(Embedding::new(w)?))
+    pub fn from_weights(w: Array2<F>) -> Result<Self> {
+        Ok(Self::from_embedding(Embedding::from_weights(w)?))
+    }
+
+    /// An embedding with a `(vocab_size, dimensions)` weight drawn by `init`
+    /// from `rng` (the book's `0.01 * randn(V, D)` is `Init::BOOK`).
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        vocab_size: usize,
+        dimensions: usize,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        Self::from_weights(init.matrix(vocab_size, dimensions, rng)?)
     }
 
     /// An embedding on the shared weight `w` (not listed among its

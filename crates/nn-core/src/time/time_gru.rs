@@ -7,7 +7,7 @@ use crate::time::TimeLayer;
 use crate::time::gru::{hidden_products, step_backward, step_forward};
 use crate::time::time_rnn::{rows, rows_mut};
 use crate::time::weights::{RecurrentWeights, assign_state, check_dout, check_sequence, copy_rows};
-use crate::{Float, Param, Parameters, Result};
+use crate::{Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `TimeGRU(Wx, Wh, b, stateful)`: a [`Gru`](super::Gru) step
 /// for each of the `T` steps, `h` carried from step to step and, when
@@ -20,7 +20,7 @@ use crate::{Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::{TimeGru, TimeLayer};
 /// use ndarray::{Array1, Array2, Array3};
-/// let mut gru = TimeGru::new(Array2::<f64>::zeros((3, 6)), Array2::zeros((2, 6)), Array1::zeros(6), false)?;
+/// let mut gru = TimeGru::from_weights(Array2::<f64>::zeros((3, 6)), Array2::zeros((2, 6)), Array1::zeros(6), false)?;
 /// let hs = gru.forward(Array3::ones((4, 5, 3)).view())?;
 /// assert_eq!(hs.dim(), (4, 5, 2));
 /// # Ok::<(), nn_core::Error>(())
@@ -48,16 +48,38 @@ pub struct TimeGru<F: Float> {
 }
 
 impl<F: Float> TimeGru<F> {
+    /// A layer whose `Wx` `(D, 3H)` and `Wh` `(H, 3H)` are drawn by `init`
+    /// from `rng` (`Init::Xavier` is the book's `randn(D, ·) / √D`,
+    /// `randn(H, ·) / √H`), `b = 0`; `stateful` carries `h` into the next batch.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        input_size: usize,
+        hidden_size: usize,
+        stateful: bool,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let (wx, wh, b) = RecurrentWeights::drawn(input_size, hidden_size, 3, init, rng)?;
+        Self::from_weights(wx, wh, b, stateful)
+    }
+
     /// A layer with `Wx` `(D, 3H)`, `Wh` `(H, 3H)`, `b` `(3H,)`; `stateful`
     /// carries `h` into the next batch.
     ///
     /// # Errors
     /// Empty or mismatched shapes.
-    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>, stateful: bool) -> Result<Self> {
+    pub fn from_weights(
+        wx: Array2<F>,
+        wh: Array2<F>,
+        b: Array1<F>,
+        stateful: bool,
+    ) -> Result<Self> {
         let z2 = || Array2::zeros((0, 0));
         let z3 = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            w: RecurrentWeights::new("TimeGRU.new", wx, wh, b, 3)?,
+            w: RecurrentWeights::new("TimeGRU.from_weights", wx, wh, b, 3)?,
             stateful,
             h: z2(),
             has_state: false,

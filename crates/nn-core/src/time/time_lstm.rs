@@ -7,7 +7,7 @@ use crate::time::TimeLayer;
 use crate::time::lstm::{gates_backward, gates_forward};
 use crate::time::time_rnn::rows_mut;
 use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
-use crate::{Error, Float, Param, Parameters, Result};
+use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `TimeLSTM(Wx, Wh, b, stateful)`: an [`Lstm`](super::Lstm)
 /// step for each of the `T` steps, `h` and `c` carried from step to step
@@ -21,7 +21,7 @@ use crate::{Error, Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::{TimeLayer, TimeLstm};
 /// use ndarray::{Array1, Array2, Array3};
-/// let mut lstm = TimeLstm::new(Array2::<f64>::zeros((3, 8)), Array2::zeros((2, 8)), Array1::zeros(8), true)?;
+/// let mut lstm = TimeLstm::from_weights(Array2::<f64>::zeros((3, 8)), Array2::zeros((2, 8)), Array1::zeros(8), true)?;
 /// let hs = lstm.forward(Array3::ones((4, 5, 3)).view())?;
 /// assert_eq!(hs.dim(), (4, 5, 2));
 /// # Ok::<(), nn_core::Error>(())
@@ -52,16 +52,38 @@ pub struct TimeLstm<F: Float> {
 }
 
 impl<F: Float> TimeLstm<F> {
+    /// A layer whose `Wx` `(D, 4H)` and `Wh` `(H, 4H)` are drawn by `init`
+    /// from `rng` (`Init::Xavier` is the book's `randn(D, ·) / √D`,
+    /// `randn(H, ·) / √H`), `b = 0`; `stateful` carries `h` and `c` into the next batch.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        input_size: usize,
+        hidden_size: usize,
+        stateful: bool,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let (wx, wh, b) = RecurrentWeights::drawn(input_size, hidden_size, 4, init, rng)?;
+        Self::from_weights(wx, wh, b, stateful)
+    }
+
     /// A layer with `Wx` `(D, 4H)`, `Wh` `(H, 4H)`, `b` `(4H,)`; `stateful`
     /// carries `h` and `c` into the next batch.
     ///
     /// # Errors
     /// Empty or mismatched shapes.
-    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>, stateful: bool) -> Result<Self> {
+    pub fn from_weights(
+        wx: Array2<F>,
+        wh: Array2<F>,
+        b: Array1<F>,
+        stateful: bool,
+    ) -> Result<Self> {
         let z2 = || Array2::zeros((0, 0));
         let z3 = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            w: RecurrentWeights::new("TimeLSTM.new", wx, wh, b, 4)?,
+            w: RecurrentWeights::new("TimeLSTM.from_weights", wx, wh, b, 4)?,
             stateful,
             h: z2(),
             c: z2(),

@@ -7,7 +7,7 @@ use crate::layer::reshape_buffer;
 use crate::time::TimeLayer;
 use crate::time::rnn::{step_forward, tanh_backward};
 use crate::time::weights::{RecurrentWeights, assign_state, check_dout, check_sequence, copy_rows};
-use crate::{Float, Param, Parameters, Result};
+use crate::{Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `TimeRNN(Wx, Wh, b, stateful)`: an [`Rnn`](super::Rnn) step
 /// for each of the `T` steps of `(N, T, D)` batches, `h` carried from step to
@@ -22,7 +22,7 @@ use crate::{Float, Param, Parameters, Result};
 /// ```
 /// use nn_core::time::{TimeLayer, TimeRnn};
 /// use ndarray::{Array1, Array2, Array3};
-/// let mut rnn = TimeRnn::new(Array2::eye(2), Array2::zeros((2, 2)), Array1::zeros(2), true)?;
+/// let mut rnn = TimeRnn::from_weights(Array2::eye(2), Array2::zeros((2, 2)), Array1::zeros(2), true)?;
 /// let hs = rnn.forward(Array3::from_elem((3, 4, 2), 0.5).view())?;
 /// assert_eq!(hs.dim(), (3, 4, 2));
 /// assert!((hs[[0, 3, 1]] - 0.5f64.tanh()).abs() < 1e-15);
@@ -50,16 +50,38 @@ pub struct TimeRnn<F: Float> {
 }
 
 impl<F: Float> TimeRnn<F> {
+    /// A layer whose `Wx` `(D, H)` and `Wh` `(H, H)` are drawn by `init`
+    /// from `rng` (`Init::Xavier` is the book's `randn(D, ·) / √D`,
+    /// `randn(H, ·) / √H`), `b = 0`; `stateful` carries `h` into the next batch.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub fn init(
+        input_size: usize,
+        hidden_size: usize,
+        stateful: bool,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<Self> {
+        let (wx, wh, b) = RecurrentWeights::drawn(input_size, hidden_size, 1, init, rng)?;
+        Self::from_weights(wx, wh, b, stateful)
+    }
+
     /// A layer with `Wx` `(D, H)`, `Wh` `(H, H)`, `b` `(H,)`; `stateful`
     /// carries `h` from each batch into the next.
     ///
     /// # Errors
     /// Empty or mismatched shapes.
-    pub fn new(wx: Array2<F>, wh: Array2<F>, b: Array1<F>, stateful: bool) -> Result<Self> {
+    pub fn from_weights(
+        wx: Array2<F>,
+        wh: Array2<F>,
+        b: Array1<F>,
+        stateful: bool,
+    ) -> Result<Self> {
         let z2 = || Array2::zeros((0, 0));
         let z3 = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            w: RecurrentWeights::new("TimeRNN.new", wx, wh, b, 1)?,
+            w: RecurrentWeights::new("TimeRNN.from_weights", wx, wh, b, 1)?,
             stateful,
             h: z2(),
             has_state: false,

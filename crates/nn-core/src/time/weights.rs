@@ -7,7 +7,8 @@ use crate::layers::affine::column_sums;
 use crate::parallel;
 use crate::time::time_rnn::{rows, rows_mut};
 
-use crate::{Error, Float, Param, ParamName, Result};
+use crate::time::CellWeights;
+use crate::{Error, Float, Init, Param, ParamName, Randn, Result};
 
 /// `Wx` `(D, G·H)`, `Wh` `(H, G·H)`, `b` `(G·H,)` for a layer of `G` gates
 /// (1 for the RNN, 4 for the LSTM, 3 for the GRU), with their gradients,
@@ -55,6 +56,25 @@ impl<F: Float> RecurrentWeights<F> {
             wh,
             b,
         })
+    }
+
+    /// `Wx` `(D, G·H)` and `Wh` `(H, G·H)` drawn by `init` from `rng` (in
+    /// that order, each row-major) and `b = 0`: a cell's weights from a
+    /// generator. [`Init::Xavier`] is the book's `randn(D, G·H) / √D`,
+    /// `randn(H, G·H) / √H`.
+    ///
+    /// # Errors
+    /// A zero size, or an invalid `init`.
+    pub(crate) fn drawn(
+        inputs: usize,
+        hidden: usize,
+        gates: usize,
+        init: Init,
+        rng: &mut dyn Randn,
+    ) -> Result<CellWeights<F>> {
+        let wx = init.matrix(inputs, gates * hidden, rng)?;
+        let wh = init.matrix(hidden, gates * hidden, rng)?;
+        Ok((wx, wh, Array1::zeros(gates * hidden)))
     }
 
     /// `D`, the inputs' width.

@@ -4,12 +4,13 @@
 use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 use nn_core::shared::{Orientation, Shared};
 use nn_core::time::{
-    TimeAffine, TimeDropout, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
+    CellWeights, TimeAffine, TimeDropout, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
 };
 use nn_core::{Float, Param, Parameters, Randn, Result, SharedRng, scoped};
 
 use super::rnnlm::{lstm_state, set_lstm_state};
 use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
+use crate::shapes::{agree, check_sizes};
 
 /// The book's `BetterRnnlm(vocab_size, wordvec_size, hidden_size,
 /// dropout_ratio)` (Zaremba et al.'s regularised LSTM with weight tying):
@@ -105,30 +106,82 @@ impl<F: Float> BetterRnnlm<F> {
         dropout_rng: SharedRng,
     ) -> Result<Self> {
         let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        const OP: &str = "BetterRnnlm.new";
+        check_sizes(OP, v, d, h)?;
         if d != h {
             return Err(nn_core::Error::invalid(
-                "BetterRnnlm.new",
+                OP,
                 format!(
                     "weight tying needs wordvec_size = hidden_size, got {d} and {h} \
                      (the output layer is embed_Wᵀ, (D, V), on hidden states of size H)"
                 ),
             ));
         }
-        let embed_w = Shared::new("W", scaled_randn(v, d, 100.0, rng))?;
+        let embed_w = scaled_randn(v, d, 100.0, rng);
         let rd = (d as f64).sqrt();
         let rh = (h as f64).sqrt();
         let wx1 = scaled_randn(d, 4 * h, rd, rng);
         let wh1 = scaled_randn(h, 4 * h, rh, rng);
         let wx2 = scaled_randn(h, 4 * h, rh, rng);
         let wh2 = scaled_randn(h, 4 * h, rh, rng);
-        let drop = || TimeDropout::new(dropout_ratio, dropout_rng.clone());
+        let zeros = || Array1::zeros(4 * h);
+        Self::from_weights(
+            embed_w,
+            [(wx1, wh1, zeros()), (wx2, wh2, zeros())],
+            Array1::zeros(v),
+            dropout_ratio,
+            dropout_rng,
+        )
+    }
+
+    /// The model with the given weights, in the order the book's
+    /// `remove_duplicate` leaves them: `embed.W` `(V, D)`, the two LSTMs'
+    /// `(Wx, Wh, b)` (`(D, 4H)`, `(H, 4H)`, `(4H,)`; `D = H`), and the
+    /// output layer's bias `affine.b` `(V,)` (its weight is `embed.W`
+    /// transposed); the dropout layers drop `dropout_ratio` of the units
+    /// with masks from `dropout_rng`.
+    ///
+    /// # Errors
+    /// Arrays of shapes that don't fit, named, or a ratio outside `[0, 1)`.
+    pub fn from_weights(
+        embed_w: Array2<F>,
+        [lstm1, lstm2]: [CellWeights<F>; 2],
+        affine_b: Array1<F>,
+        dropout_ratio: f64,
+        dropout_rng: SharedRng,
+    ) -> Result<Self> {
+        const OP: &str = "BetterRnnlm.from_weights";
+        agree(OP, "D", ("embed.W", &embed_w, 1), ("lstm1.Wx", &lstm1.0, 0))?;
+        agree(
+            OP,
+            "H",
+            ("lstm1.Wh", &lstm1.1, 0),
+            ("lstm2.Wx", &lstm2.0, 0),
+        )?;
+        // Tied: the output layer is embed.Wᵀ, (D, V), on states of size H.
+        agree(
+            OP,
+            "H = D",
+            ("lstm2.Wh", &lstm2.1, 0),
+            ("embed.W", &embed_w, 1),
+        )?;
+        let embed_w = Shared::new("W", embed_w).map_err(|e| e.within(OP, "embed"))?;
+        let lstm = |name: &'static str, (wx, wh, b): CellWeights<F>| {
+            TimeLstm::from_weights(wx, wh, b, true).map_err(|e| e.within(OP, name))
+        };
+        let drop = || {
+            TimeDropout::new(dropout_ratio, dropout_rng.clone())
+                .map_err(|e| e.within(OP, "dropout"))
+        };
+        let affine = TimeAffine::shared(&embed_w, Orientation::Transposed, affine_b)
+            .map_err(|e| e.within(OP, "affine"))?;
         Ok(Self {
             layers: Layers {
                 embed: TimeEmbedding::shared(&embed_w),
                 drops: [drop()?, drop()?, drop()?],
-                lstm1: TimeLstm::new(wx1, wh1, Array1::zeros(4 * h), true)?,
-                lstm2: TimeLstm::new(wx2, wh2, Array1::zeros(4 * h), true)?,
-                affine: TimeAffine::shared(&embed_w, Orientation::Transposed, Array1::zeros(v))?,
+                lstm1: lstm("lstm1", lstm1)?,
+                lstm2: lstm("lstm2", lstm2)?,
+                affine,
             },
             loss: TimeSoftmaxWithLoss::new(),
             embed_w,

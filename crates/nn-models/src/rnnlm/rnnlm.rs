@@ -1,11 +1,12 @@
 //! `Rnnlm` (`ch06/rnnlm.py`): the LSTM language model.
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
-use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss};
+use nn_core::time::{CellWeights, TimeLayer, TimeLstm, TimeSoftmaxWithLoss};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
 use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
+use crate::shapes::check_sizes;
 
 /// The book's `Rnnlm(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeLSTM` → `TimeAffine` →
@@ -43,17 +44,54 @@ impl<F: Float> Rnnlm<F> {
         rng: &mut dyn Randn,
     ) -> Result<Self> {
         let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        check_sizes("Rnnlm.new", v, d, h)?;
         let embed_w = scaled_randn(v, d, 100.0, rng);
         let lstm_wx = scaled_randn(d, 4 * h, (d as f64).sqrt(), rng);
         let lstm_wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
         let affine_w = scaled_randn(h, v, (h as f64).sqrt(), rng);
+        let lstm = (lstm_wx, lstm_wh, Array1::zeros(4 * h));
+        Self::from_weights(embed_w, lstm, affine_w, Array1::zeros(v))
+    }
+
+    /// The model with the given weights, in the book's order: `embed.W`
+    /// `(V, D)`, the LSTM's `(Wx, Wh, b)` (`(D, 4H)`, `(H, 4H)`, `(4H,)`),
+    /// `affine.W` `(H, V)` and `affine.b` `(V,)`.
+    ///
+    /// ```
+    /// use ndarray::{Array1, Array2};
+    /// use nn_core::Parameters;
+    /// use nn_models::rnnlm::Rnnlm;
+    /// let (v, d, h) = (10, 3, 2);
+    /// let lstm = (Array2::zeros((d, 4 * h)), Array2::zeros((h, 4 * h)), Array1::zeros(4 * h));
+    /// let mut model = Rnnlm::<f64>::from_weights(Array2::zeros((v, d)), lstm, Array2::zeros((h, v)), Array1::zeros(v))?;
+    /// assert_eq!(model.num_scalars(), 30 + 24 + 16 + 8 + 20 + 10);
+    /// let bad = (Array2::zeros((d + 1, 4 * h)), Array2::zeros((h, 4 * h)), Array1::zeros(4 * h));
+    /// let e = Rnnlm::<f64>::from_weights(Array2::zeros((v, d)), bad, Array2::zeros((h, v)), Array1::zeros(v));
+    /// assert_eq!(
+    ///     e.unwrap_err().to_string(),
+    ///     "Rnnlm.from_weights: embed.W has 3 columns but lstm.Wx has 4 rows: both are D (embed.W: [10, 3], lstm.Wx: [4, 8])"
+    /// );
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Arrays of shapes that don't fit, named.
+    pub fn from_weights(
+        embed_w: Array2<F>,
+        lstm: CellWeights<F>,
+        affine_w: Array2<F>,
+        affine_b: Array1<F>,
+    ) -> Result<Self> {
+        let stack = Stack::from_weights(
+            "Rnnlm.from_weights",
+            "lstm",
+            embed_w,
+            lstm,
+            (affine_w, affine_b),
+            |wx, wh, b| TimeLstm::from_weights(wx, wh, b, true),
+        )?;
         Ok(Self {
-            stack: Stack {
-                embed: TimeEmbedding::new(embed_w)?,
-                rnn: TimeLstm::new(lstm_wx, lstm_wh, Array1::zeros(4 * h), true)?,
-                affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
-                rnn_name: "lstm",
-            },
+            stack,
             loss: TimeSoftmaxWithLoss::new(),
         })
     }

@@ -1,11 +1,12 @@
 //! `SimpleRnnlm` (`ch05/simple_rnnlm.py`).
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
-use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWithLoss};
+use nn_core::time::{CellWeights, TimeLayer, TimeRnn, TimeSoftmaxWithLoss};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
 use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
+use crate::shapes::check_sizes;
 
 /// The book's `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → stateful `TimeRNN` → `TimeAffine` →
@@ -44,17 +45,37 @@ impl<F: Float> SimpleRnnlm<F> {
         rng: &mut dyn Randn,
     ) -> Result<Self> {
         let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        check_sizes("SimpleRnnlm.new", v, d, h)?;
         let embed_w = scaled_randn(v, d, 100.0, rng);
         let rnn_wx = scaled_randn(d, h, (d as f64).sqrt(), rng);
         let rnn_wh = scaled_randn(h, h, (h as f64).sqrt(), rng);
         let affine_w = scaled_randn(h, v, (h as f64).sqrt(), rng);
+        let rnn = (rnn_wx, rnn_wh, Array1::zeros(h));
+        Self::from_weights(embed_w, rnn, affine_w, Array1::zeros(v))
+    }
+
+    /// The model with the given weights, in the book's order: `embed.W`
+    /// `(V, D)`, the RNN's `(Wx, Wh, b)` (`(D, H)`, `(H, H)`, `(H,)`),
+    /// `affine.W` `(H, V)` and `affine.b` `(V,)`.
+    ///
+    /// # Errors
+    /// Arrays of shapes that don't fit, named.
+    pub fn from_weights(
+        embed_w: Array2<F>,
+        rnn: CellWeights<F>,
+        affine_w: Array2<F>,
+        affine_b: Array1<F>,
+    ) -> Result<Self> {
+        let stack = Stack::from_weights(
+            "SimpleRnnlm.from_weights",
+            "rnn",
+            embed_w,
+            rnn,
+            (affine_w, affine_b),
+            |wx, wh, b| TimeRnn::from_weights(wx, wh, b, true),
+        )?;
         Ok(Self {
-            stack: Stack {
-                embed: TimeEmbedding::new(embed_w)?,
-                rnn: TimeRnn::new(rnn_wx, rnn_wh, Array1::zeros(h), true)?,
-                affine: TimeAffine::new(affine_w, Array1::zeros(v))?,
-                rnn_name: "rnn",
-            },
+            stack,
             loss: TimeSoftmaxWithLoss::new(),
         })
     }

@@ -4,9 +4,10 @@
 use ndarray::{Array3, ArrayView2, ArrayView3, s};
 use nn_core::attention::TimeAttention;
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Float, Param, Parameters, Randn, Result, scoped};
+use nn_core::{Float, Param, Parameters, Result, scoped};
 
-use super::decoder::{Seq2seqDecoder, book_layers, last_state};
+use super::DecoderWeights;
+use super::decoder::{Seq2seqDecoder, decoder_layers, last_state};
 use super::encoder::Encoder;
 use super::seq2seq::Seq2seq;
 
@@ -67,12 +68,17 @@ impl<F: Float> AttentionDecoder<F> {
 
 impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
     const MODEL: &'static str = "AttentionSeq2seq";
+    const NEW: &'static str = "AttentionDecoder.new";
 
-    /// `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(D, 4H) / √D`,
-    /// `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(2H, V) / √(2H)`,
-    /// biases zero.
-    fn new(v: usize, d: usize, h: usize, rng: &mut dyn Randn) -> Result<Self> {
-        let (embed, lstm, affine) = book_layers("AttentionDecoder.new", (v, d, h), d, 2 * h, rng)?;
+    /// The context beside the LSTM's state: `lstm.Wx` `(D, 4H)`, `affine.W`
+    /// `(2H, V)`.
+    fn input_sizes(d: usize, h: usize) -> (usize, usize) {
+        (d, 2 * h)
+    }
+
+    fn from_weights(weights: DecoderWeights<F>) -> Result<Self> {
+        let (embed, lstm, affine) =
+            decoder_layers("AttentionDecoder.from_weights", weights, Self::input_sizes)?;
         Ok(Self {
             embed,
             lstm,
@@ -81,6 +87,18 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
             affine_in: Array3::zeros((0, 0, 0)),
             ddec_hs: Array3::zeros((0, 0, 0)),
         })
+    }
+
+    fn embed(&self) -> &TimeEmbedding<F> {
+        &self.embed
+    }
+
+    fn lstm(&self) -> &TimeLstm<F> {
+        &self.lstm
+    }
+
+    fn affine(&self) -> &TimeAffine<F> {
+        &self.affine
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {

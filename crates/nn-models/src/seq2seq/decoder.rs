@@ -4,8 +4,9 @@ use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
 use nn_core::{Error, Float, Param, Parameters, Randn, Result, scoped};
 
-use super::encoder::check_sizes;
+use super::DecoderWeights;
 use crate::rnnlm::scaled_randn;
+use crate::shapes::{agree, check_sizes};
 
 /// What a [`Seq2seq`](super::Seq2seq) needs of its decoder: the book's
 /// [`Decoder`], [`PeekyDecoder`](super::PeekyDecoder) and
@@ -17,7 +18,18 @@ pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
     /// `"AttentionSeq2seq"`).
     const MODEL: &'static str;
 
-    /// The book's initial weights from `rng`, in its order.
+    /// The widths of the LSTM's and the affine layer's inputs for word
+    /// vectors of `D` and states of `H`: `(D, H)` for the book's `Decoder`,
+    /// `(H + D, 2H)` for the peeky one, `(D, 2H)` with attention.
+    fn input_sizes(wordvec_size: usize, hidden_size: usize) -> (usize, usize)
+    where
+        Self: Sized;
+
+    /// The book's initial weights from `rng`, in its order:
+    /// `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(lstm_in, 4H) /
+    /// √lstm_in`, `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(affine_in,
+    /// V) / √affine_in`, biases zero (the inputs' widths from
+    /// [`input_sizes`](Self::input_sizes)).
     ///
     /// # Errors
     /// A zero size.
@@ -28,7 +40,56 @@ pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
         rng: &mut dyn Randn,
     ) -> Result<Self>
     where
+        Self: Sized,
+    {
+        let (v, d, h) = (vocab_size, wordvec_size, hidden_size);
+        check_sizes(Self::NEW, v, d, h)?;
+        let (lstm_in, affine_in) = Self::input_sizes(d, h);
+        let embed_w = scaled_randn(v, d, 100.0, rng);
+        let wx = scaled_randn(lstm_in, 4 * h, (lstm_in as f64).sqrt(), rng);
+        let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
+        let affine_w = scaled_randn(affine_in, v, (affine_in as f64).sqrt(), rng);
+        Self::from_weights((
+            embed_w,
+            (wx, wh, Array1::zeros(4 * h)),
+            affine_w,
+            Array1::zeros(v),
+        ))
+    }
+
+    /// The name of [`new`](Self::new) in errors (`"Decoder.new"`).
+    const NEW: &'static str;
+
+    /// The decoder with the given weights, in the book's order: `embed.W`
+    /// `(V, D)`, the LSTM's `(Wx, Wh, b)` (`Wx` `(lstm_in, 4H)`), `affine.W`
+    /// `(affine_in, V)`, `affine.b` `(V,)`, the widths as
+    /// [`input_sizes`](Self::input_sizes) gives them.
+    ///
+    /// # Errors
+    /// Arrays of shapes that don't fit, named.
+    fn from_weights(weights: DecoderWeights<F>) -> Result<Self>
+    where
         Self: Sized;
+
+    /// The embedding layer (`embed.W`).
+    fn embed(&self) -> &TimeEmbedding<F>;
+
+    /// The LSTM: its weights, and after a forward its gates and its state
+    /// (`state()`, `dh()` after a backward).
+    fn lstm(&self) -> &TimeLstm<F>;
+
+    /// The output layer (`affine.W`, `affine.b`).
+    fn affine(&self) -> &TimeAffine<F>;
+
+    /// The vocabulary size `V` (the rows of `embed.W`).
+    fn vocab_size(&self) -> usize {
+        self.embed().w().nrows()
+    }
+
+    /// The hidden size `H` of the LSTM.
+    fn hidden_size(&self) -> usize {
+        self.lstm().hidden_size()
+    }
 
     /// Sets the LSTM's state to the encoder's last `h` (the cell from
     /// zeros), as the book's `lstm.set_state(h)`.
@@ -106,26 +167,43 @@ pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
     }
 }
 
-/// A decoder's three layers with the book's initial weights, drawn in its
-/// order: `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(lstm_in, 4H) /
-/// √lstm_in`, `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(affine_in,
-/// V) / √affine_in`, biases zero; the LSTM stateful.
-pub(super) fn book_layers<F: Float>(
+/// A decoder's three layers from its weights, after checking that they fit
+/// together: `embed.W` `(V, D)`, `lstm.Wx` `(lstm_in, 4H)`, `lstm.Wh`
+/// `(H, 4H)`, `affine.W` `(affine_in, V)`, with the widths `sizes(D, H)`;
+/// the LSTM stateful (its state is set from the encoder before each batch).
+pub(super) fn decoder_layers<F: Float>(
     op: &'static str,
-    (v, d, h): (usize, usize, usize),
-    lstm_in: usize,
-    affine_in: usize,
-    rng: &mut dyn Randn,
+    (embed_w, (wx, wh, b), affine_w, affine_b): DecoderWeights<F>,
+    sizes: fn(usize, usize) -> (usize, usize),
 ) -> Result<(TimeEmbedding<F>, TimeLstm<F>, TimeAffine<F>)> {
-    check_sizes(op, v, d, h)?;
-    let embed_w = scaled_randn(v, d, 100.0, rng);
-    let wx = scaled_randn(lstm_in, 4 * h, (lstm_in as f64).sqrt(), rng);
-    let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
-    let affine_w = scaled_randn(affine_in, v, (affine_in as f64).sqrt(), rng);
+    let (d, h) = (embed_w.ncols(), wh.nrows());
+    let (lstm_in, affine_in) = sizes(d, h);
+    let wanted = |name: &str, rows: usize, array: &Array2<F>, what: &str| {
+        if array.nrows() == rows {
+            Ok(())
+        } else {
+            Err(Error::shape(
+                op,
+                format!(
+                    "{name} must have {rows} rows ({what}, with D = {d} from embed.W and \
+                     H = {h} from lstm.Wh), got {:?}",
+                    array.shape()
+                ),
+            ))
+        }
+    };
+    wanted("lstm.Wx", lstm_in, &wx, "the LSTM's input")?;
+    wanted("affine.W", affine_in, &affine_w, "the affine layer's input")?;
+    agree(
+        op,
+        "V",
+        ("embed.W", &embed_w, 0),
+        ("affine.W", &affine_w, 1),
+    )?;
     Ok((
-        TimeEmbedding::new(embed_w)?,
-        TimeLstm::new(wx, wh, Array1::zeros(4 * h), true)?,
-        TimeAffine::new(affine_w, Array1::zeros(v))?,
+        TimeEmbedding::from_weights(embed_w).map_err(|e| e.within(op, "embed"))?,
+        TimeLstm::from_weights(wx, wh, b, true).map_err(|e| e.within(op, "lstm"))?,
+        TimeAffine::from_weights(affine_w, affine_b).map_err(|e| e.within(op, "affine"))?,
     ))
 }
 
@@ -191,18 +269,34 @@ pub struct Decoder<F: Float> {
 
 impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
     const MODEL: &'static str = "Seq2seq";
+    const NEW: &'static str = "Decoder.new";
 
-    /// `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(D, 4H) / √D`,
-    /// `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(H, V) / √H`,
-    /// biases zero.
-    fn new(v: usize, d: usize, h: usize, rng: &mut dyn Randn) -> Result<Self> {
-        let (embed, lstm, affine) = book_layers("Decoder.new", (v, d, h), d, h, rng)?;
+    /// The book's `Decoder`: `lstm.Wx` `(D, 4H)`, `affine.W` `(H, V)`.
+    fn input_sizes(d: usize, h: usize) -> (usize, usize) {
+        (d, h)
+    }
+
+    fn from_weights(weights: DecoderWeights<F>) -> Result<Self> {
+        let (embed, lstm, affine) =
+            decoder_layers("Decoder.from_weights", weights, Self::input_sizes)?;
         Ok(Self {
             embed,
             lstm,
             affine,
             enc_dim: (0, 0, 0),
         })
+    }
+
+    fn embed(&self) -> &TimeEmbedding<F> {
+        &self.embed
+    }
+
+    fn lstm(&self) -> &TimeLstm<F> {
+        &self.lstm
+    }
+
+    fn affine(&self) -> &TimeAffine<F> {
+        &self.affine
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {

@@ -1,10 +1,11 @@
 //! `Encoder` (`ch07/seq2seq.py`): a question into the LSTM's last state.
 
-use ndarray::{Array1, Array3, ArrayView2, ArrayView3, s};
-use nn_core::time::{TimeEmbedding, TimeLayer, TimeLstm};
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
+use nn_core::time::{CellWeights, TimeEmbedding, TimeLayer, TimeLstm};
 use nn_core::{Error, Float, Param, Parameters, Randn, Result, scoped};
 
 use crate::rnnlm::scaled_randn;
+use crate::shapes::{agree, check_sizes};
 
 /// The book's `Encoder(vocab_size, wordvec_size, hidden_size)`:
 /// `TimeEmbedding` → `TimeLSTM` (not stateful: every batch starts from
@@ -41,9 +42,20 @@ impl<F: Float> Encoder<F> {
         let embed_w = scaled_randn(v, d, 100.0, rng);
         let wx = scaled_randn(d, 4 * h, (d as f64).sqrt(), rng);
         let wh = scaled_randn(h, 4 * h, (h as f64).sqrt(), rng);
+        Self::from_weights(embed_w, (wx, wh, Array1::zeros(4 * h)))
+    }
+
+    /// The encoder with the given weights, in the book's order: `embed.W`
+    /// `(V, D)` and the LSTM's `(Wx, Wh, b)` (`(D, 4H)`, `(H, 4H)`, `(4H,)`).
+    ///
+    /// # Errors
+    /// Arrays of shapes that don't fit, named.
+    pub fn from_weights(embed_w: Array2<F>, (wx, wh, b): CellWeights<F>) -> Result<Self> {
+        const OP: &str = "Encoder.from_weights";
+        agree(OP, "D", ("embed.W", &embed_w, 1), ("lstm.Wx", &wx, 0))?;
         Ok(Self {
-            embed: TimeEmbedding::new(embed_w)?,
-            lstm: TimeLstm::new(wx, wh, Array1::zeros(4 * h), false)?,
+            embed: TimeEmbedding::from_weights(embed_w).map_err(|e| e.within(OP, "embed"))?,
+            lstm: TimeLstm::from_weights(wx, wh, b, false).map_err(|e| e.within(OP, "lstm"))?,
             dhs: Array3::zeros((0, 0, 0)),
             batch: None,
         })
@@ -107,6 +119,11 @@ impl<F: Float> Encoder<F> {
     pub fn vocab_size(&self) -> usize {
         self.embed.w().dim().0
     }
+
+    /// The hidden size `H`.
+    pub fn hidden_size(&self) -> usize {
+        self.lstm.hidden_size()
+    }
 }
 
 impl<F: Float> Parameters<F> for Encoder<F> {
@@ -115,17 +132,6 @@ impl<F: Float> Parameters<F> for Encoder<F> {
         self.embed.visit_params(&mut scoped("embed", f))?;
         self.lstm.visit_params(&mut scoped("lstm", f))
     }
-}
-
-/// Refuses a zero vocabulary, word-vector or hidden size.
-pub(super) fn check_sizes(op: &'static str, v: usize, d: usize, h: usize) -> Result<()> {
-    if v == 0 || d == 0 || h == 0 {
-        return Err(Error::invalid(
-            op,
-            format!("vocab_size, wordvec_size and hidden_size must be ≥ 1, got {v}, {d}, {h}"),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

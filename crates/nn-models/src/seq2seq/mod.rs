@@ -53,8 +53,17 @@ pub use eval::{EVAL_BATCH, Sample, Seq2seqEval, eval_seq2seq, eval_seq2seq_one_a
 pub use peeky_decoder::PeekyDecoder;
 pub use seq2seq::{PeekySeq2seq, Seq2seq};
 
-use ndarray::{Array2, ArrayView2, s};
+use ndarray::{Array1, Array2, ArrayView2, s};
+use nn_core::time::CellWeights;
 use nn_core::{Error, Float, Result};
+
+/// An encoder's weights in the book's order: `embed.W` `(V, D)` and the
+/// LSTM's `(Wx, Wh, b)`.
+pub type EncoderWeights<F> = (Array2<F>, CellWeights<F>);
+
+/// A decoder's weights in the book's order: `embed.W` `(V, D)`, the LSTM's
+/// `(Wx, Wh, b)`, `affine.W` and `affine.b`.
+pub type DecoderWeights<F> = (Array2<F>, CellWeights<F>, Array2<F>, Array1<F>);
 use nn_train::Model;
 
 use crate::params::NamedModel;

@@ -2,9 +2,10 @@
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Error, Float, Param, Parameters, Randn, Result, scoped};
+use nn_core::{Error, Float, Param, Parameters, Result, scoped};
 
-use super::decoder::{Seq2seqDecoder, at_last_step, book_layers, last_state};
+use super::DecoderWeights;
+use super::decoder::{Seq2seqDecoder, at_last_step, decoder_layers, last_state};
 
 /// The book's `PeekyDecoder`: as [`Decoder`](super::Decoder), but the
 /// encoder's `h` is also joined to every step's input of the LSTM
@@ -62,12 +63,17 @@ fn add_steps<F: Float>(sum: &mut Array2<F>, d: ArrayView3<'_, F>) {
 
 impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
     const MODEL: &'static str = "PeekySeq2seq";
+    const NEW: &'static str = "PeekyDecoder.new";
 
-    /// `embed_W = randn(V, D) / 100`, `lstm_Wx = randn(H + D, 4H) / √(H + D)`,
-    /// `lstm_Wh = randn(H, 4H) / √H`, `affine_W = randn(2H, V) / √(2H)`,
-    /// biases zero.
-    fn new(v: usize, d: usize, h: usize, rng: &mut dyn Randn) -> Result<Self> {
-        let (embed, lstm, affine) = book_layers("PeekyDecoder.new", (v, d, h), h + d, 2 * h, rng)?;
+    /// The encoder's `h` beside each input: `lstm.Wx` `(H + D, 4H)`,
+    /// `affine.W` `(2H, V)`.
+    fn input_sizes(d: usize, h: usize) -> (usize, usize) {
+        (h + d, 2 * h)
+    }
+
+    fn from_weights(weights: DecoderWeights<F>) -> Result<Self> {
+        let (embed, lstm, affine) =
+            decoder_layers("PeekyDecoder.from_weights", weights, Self::input_sizes)?;
         let z = || Array3::zeros((0, 0, 0));
         Ok(Self {
             embed,
@@ -78,6 +84,18 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
             dh: Array2::zeros((0, 0)),
             enc_dim: (0, 0, 0),
         })
+    }
+
+    fn embed(&self) -> &TimeEmbedding<F> {
+        &self.embed
+    }
+
+    fn lstm(&self) -> &TimeLstm<F> {
+        &self.lstm
+    }
+
+    fn affine(&self) -> &TimeAffine<F> {
+        &self.affine
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {

@@ -9,7 +9,10 @@ use nn_train::Model;
 use super::decoder::{Decoder, Seq2seqDecoder};
 use super::encoder::Encoder;
 use super::peeky_decoder::PeekyDecoder;
-use super::{LEGACY_PARAM_NAMES, Seq2seqModel, Targets, check_ids, label_rows};
+use super::{
+    DecoderWeights, EncoderWeights, LEGACY_PARAM_NAMES, Seq2seqModel, Targets, check_ids,
+    label_rows,
+};
 use crate::params::NamedModel;
 
 /// The book's `Seq2seq(vocab_size, wordvec_size, hidden_size)`: an
@@ -67,6 +70,38 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
     ) -> Result<Self> {
         let encoder = Encoder::new(vocab_size, wordvec_size, hidden_size, rng)?;
         let decoder = D::new(vocab_size, wordvec_size, hidden_size, rng)?;
+        Self::from_parts(encoder, decoder)
+    }
+
+    /// The model with the given weights: the encoder's and the decoder's,
+    /// each in the book's order (what the book's `.pkl` lists, ten arrays).
+    ///
+    /// # Errors
+    /// Arrays of shapes that don't fit, named.
+    pub fn from_weights(encoder: EncoderWeights<F>, decoder: DecoderWeights<F>) -> Result<Self> {
+        const OP: &str = "Seq2seq.from_weights";
+        let (embed_w, lstm) = encoder;
+        let encoder = Encoder::from_weights(embed_w, lstm).map_err(|e| e.within(OP, "encoder"))?;
+        let decoder = D::from_weights(decoder).map_err(|e| e.within(OP, "decoder"))?;
+        Self::from_parts(encoder, decoder)
+    }
+
+    /// The model of an encoder and a decoder built by the caller.
+    ///
+    /// # Errors
+    /// An encoder and a decoder of different vocabularies or hidden sizes.
+    pub fn from_parts(encoder: Encoder<F>, decoder: D) -> Result<Self> {
+        let (ve, he) = (encoder.vocab_size(), encoder.hidden_size());
+        let (vd, hd) = (decoder.vocab_size(), decoder.hidden_size());
+        if (ve, he) != (vd, hd) {
+            return Err(nn_core::Error::shape(
+                "Seq2seq.from_parts",
+                format!(
+                    "the encoder has V = {ve}, H = {he} but the decoder V = {vd}, H = {hd}: \
+                     they must agree"
+                ),
+            ));
+        }
         Ok(Self {
             encoder,
             decoder,

@@ -39,7 +39,8 @@ pub struct Cbow<F: Float> {
 impl<F: Float> Cbow<F> {
     /// The model with the book's initial weights drawn from `rng` (`W_in`,
     /// then `W_out`, each `0.01 · randn(V, H).astype('f')`) and a sampler of
-    /// the counts of `corpus` (power 0.75, 5 samples) seeded by `seed`.
+    /// the counts of `corpus` (the book's power 0.75 and 5 samples) seeded
+    /// by `seed`.
     ///
     /// # Errors
     /// A zero size or window, or a corpus the sampler refuses.
@@ -53,11 +54,13 @@ impl<F: Float> Cbow<F> {
     ) -> Result<Self> {
         let w_in = book_weight(vocab_size, hidden_size, rng);
         let w_out = book_weight(vocab_size, hidden_size, rng);
-        Self::from_weights(w_in, w_out, window_size, corpus, 5, seed)
+        Self::from_weights(w_in, w_out, window_size, corpus, 0.75, 5, seed)
     }
 
     /// The model with the given weights, both `(V, H)`, and `sample_size`
-    /// negative samples per target.
+    /// negative samples per target drawn from the counts of `corpus` raised
+    /// to `power` (the book's `NegativeSamplingLoss(W_out, corpus, power,
+    /// sample_size)`).
     ///
     /// # Errors
     /// Weights of different shapes or empty, a window of 0, or a corpus the
@@ -67,15 +70,16 @@ impl<F: Float> Cbow<F> {
         w_out: Array2<F>,
         window_size: usize,
         corpus: &[usize],
+        power: f64,
         sample_size: usize,
         seed: u64,
     ) -> Result<Self> {
-        let (w_in, w_out) = shared_pair("CBOW.new", w_in, w_out, window_size)?;
+        let (w_in, w_out) = shared_pair("CBOW.from_weights", w_in, w_out, window_size)?;
         Ok(Self {
             in_layers: (0..2 * window_size)
                 .map(|_| Embedding::shared(&w_in))
                 .collect(),
-            ns_loss: NegativeSamplingLoss::new(&w_out, corpus, 0.75, sample_size, seed)?,
+            ns_loss: NegativeSamplingLoss::new(&w_out, corpus, power, sample_size, seed)?,
             w_in,
             w_out,
             h: Array2::zeros((0, 0)),

@@ -61,7 +61,7 @@ impl<F: Float> SimpleCbow<F> {
     /// # Errors
     /// Empty weights or shapes that don't fit.
     pub fn from_weights(w_in: Array2<F>, w_out: Array2<F>) -> Result<Self> {
-        super::check_simple_weights("SimpleCBOW.new", &w_in, &w_out)?;
+        super::check_simple_weights("SimpleCBOW.from_weights", &w_in, &w_out)?;
         let w_in = Shared::new("W_in", w_in)?;
         let w_out = Shared::new("W_out", w_out)?;
         Ok(Self {

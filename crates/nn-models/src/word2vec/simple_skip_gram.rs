@@ -45,7 +45,7 @@ impl<F: Float> SimpleSkipGram<F> {
     /// # Errors
     /// Empty weights or shapes that don't fit.
     pub fn from_weights(w_in: Array2<F>, w_out: Array2<F>) -> Result<Self> {
-        super::check_simple_weights("SimpleSkipGram.new", &w_in, &w_out)?;
+        super::check_simple_weights("SimpleSkipGram.from_weights", &w_in, &w_out)?;
         let w_in = Shared::new("W_in", w_in)?;
         let w_out = Shared::new("W_out", w_out)?;
         Ok(Self {

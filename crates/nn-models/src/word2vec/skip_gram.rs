@@ -35,11 +35,13 @@ impl<F: Float> SkipGram<F> {
     ) -> Result<Self> {
         let w_in = book_weight(vocab_size, hidden_size, rng);
         let w_out = book_weight(vocab_size, hidden_size, rng);
-        Self::from_weights(w_in, w_out, window_size, corpus, 5, seed)
+        Self::from_weights(w_in, w_out, window_size, corpus, 0.75, 5, seed)
     }
 
     /// The model with the given weights, both `(V, H)`, and `sample_size`
-    /// negative samples per context word.
+    /// negative samples per context word drawn from the counts of `corpus`
+    /// raised to `power`; context position `i`'s sampler is seeded by
+    /// `seed + i`.
     ///
     /// # Errors
     /// Weights of different shapes or empty, a window of 0, or a corpus the
@@ -49,13 +51,14 @@ impl<F: Float> SkipGram<F> {
         w_out: Array2<F>,
         window_size: usize,
         corpus: &[usize],
+        power: f64,
         sample_size: usize,
         seed: u64,
     ) -> Result<Self> {
-        let (w_in, w_out) = shared_pair("SkipGram.new", w_in, w_out, window_size)?;
+        let (w_in, w_out) = shared_pair("SkipGram.from_weights", w_in, w_out, window_size)?;
         let loss_layers = (0..2 * window_size as u64)
             .map(|i| {
-                NegativeSamplingLoss::new(&w_out, corpus, 0.75, sample_size, seed.wrapping_add(i))
+                NegativeSamplingLoss::new(&w_out, corpus, power, sample_size, seed.wrapping_add(i))
             })
             .collect::<Result<_>>()?;
         Ok(Self {
@@ -70,6 +73,12 @@ impl<F: Float> SkipGram<F> {
     /// The word vectors: `W_in`.
     pub fn word_vecs(&self) -> SharedRef<'_, F> {
         self.w_in.value()
+    }
+
+    /// The loss layers, one per context position (their samplers, their
+    /// last negative samples, scores and losses).
+    pub fn loss_layers(&self) -> &[NegativeSamplingLoss<F>] {
+        &self.loss_layers
     }
 
     /// One forward pass with the given negative samples, one
