@@ -219,8 +219,8 @@ fn seq2seq_models_from_their_own_arrays_are_the_same_models() -> Result<()> {
 fn word2vec_models_from_weights_take_the_books_hyper_parameters() -> Result<()> {
     let corpus: Vec<usize> = (0..60).map(|i| (i * 7 + i / 5) % 8).collect();
     let w = |r, c| Array2::<f64>::from_shape_fn((r, c), |(i, j)| ((i * c + j) as f64).sin() / 10.0);
-    let mut cbow = Cbow::from_weights(w(8, 3), w(8, 3), 2, &corpus, 0.75, 5, 0)?;
-    let mut flat = Cbow::from_weights(w(8, 3), w(8, 3), 2, &corpus, 1.0, 5, 0)?;
+    let cbow = Cbow::from_weights(w(8, 3), w(8, 3), 2, &corpus, 0.75, 5, 0)?;
+    let flat = Cbow::from_weights(w(8, 3), w(8, 3), 2, &corpus, 1.0, 5, 0)?;
     let (a, b) = (
         cbow.ns_loss().sampler().word_p().to_vec(),
         flat.ns_loss().sampler().word_p().to_vec(),

@@ -55,7 +55,9 @@ pub use corpus::{Corpus, Vocabulary, preprocess};
 pub use ppmi::{PPMI_EPS, ppmi, ppmi_sparse};
 pub use print::{NumpyPrint, numpy_str, py_repr};
 pub use sampler::{UnigramSampler, walker_table};
-pub use similarity::{COS_EPS, Lookup, Ranking, analogy, cos_similarity, most_similar, normalize};
+pub use similarity::{
+    COS_EPS, Lookup, Ranking, VectorOrRows, analogy, cos_similarity, most_similar, normalize,
+};
 pub use similarity_f16::{analogy_f16, most_similar_f16};
 pub use sparse::Csr;
 #[cfg(feature = "blas")]

@@ -25,6 +25,8 @@ use crate::{Error, Float, Result};
 #[derive(Debug, Clone)]
 pub struct SigmoidWithLoss<F: Float> {
     delta: F,
+    /// The loss of the last forward (NaN before one).
+    loss: F,
     y: Array1<F>,
     t: Vec<F>,
     dx: Array1<F>,
@@ -35,6 +37,7 @@ impl<F: Float> SigmoidWithLoss<F> {
     pub fn new() -> Self {
         Self {
             delta: F::from_f64(CROSS_ENTROPY_DELTA),
+            loss: F::nan(),
             y: Array1::zeros(0),
             t: Vec::new(),
             dx: Array1::zeros(0),
@@ -61,6 +64,12 @@ impl<F: Float> SigmoidWithLoss<F> {
     /// The sigmoid of the last forward's scores.
     pub fn y(&self) -> ArrayView1<'_, F> {
         self.y.view()
+    }
+
+    /// The loss the last forward returned (NaN before a forward, and after
+    /// one that failed).
+    pub fn loss(&self) -> F {
+        self.loss
     }
 
     /// The mean loss of scores `x` against labels `t` (each 0 or 1).
@@ -113,6 +122,7 @@ impl<F: Float> SigmoidWithLoss<F> {
     }
 
     fn finish_forward(&mut self, op: &'static str, x: ArrayView1<'_, F>) -> Result<F> {
+        self.loss = F::nan();
         if x.is_empty() {
             return Err(Error::Empty { op, shape: vec![0] });
         }
@@ -140,6 +150,7 @@ impl<F: Float> SigmoidWithLoss<F> {
                 value: loss.as_f64(),
             });
         }
+        self.loss = loss;
         Ok(loss)
     }
 

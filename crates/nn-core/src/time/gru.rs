@@ -78,6 +78,19 @@ impl<F: Float> Gru<F> {
         })
     }
 
+    crate::time::weights::weight_views!();
+
+    /// The activated `z, r, ĥ` of the last forward, `(N, 3H)` (the book's
+    /// cache; empty before a forward).
+    pub fn gates(&self) -> ArrayView2<'_, F> {
+        self.gates.view()
+    }
+
+    /// `h_next` of the last forward, `(N, H)`.
+    pub fn h_next(&self) -> ArrayView2<'_, F> {
+        self.h_next.view()
+    }
+
     /// `h_next` for `x` `(N, D)` and `h_prev` `(N, H)`.
     ///
     /// # Errors

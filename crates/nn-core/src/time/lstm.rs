@@ -82,6 +82,24 @@ impl<F: Float> Lstm<F> {
         })
     }
 
+    crate::time::weights::weight_views!();
+
+    /// The activated gates of the last forward, `(N, 4H)`, in the book's
+    /// order `f, g, i, o` (the book's `cache`; empty before a forward).
+    pub fn gates(&self) -> ArrayView2<'_, F> {
+        self.gates.view()
+    }
+
+    /// `c_next` of the last forward, `(N, H)`.
+    pub fn c_next(&self) -> ArrayView2<'_, F> {
+        self.c_next.view()
+    }
+
+    /// `h_next` of the last forward, `(N, H)`.
+    pub fn h_next(&self) -> ArrayView2<'_, F> {
+        self.h_next.view()
+    }
+
     /// `(h_next, c_next)` for `x` `(N, D)`, `h_prev` and `c_prev` `(N, H)`.
     ///
     /// # Errors

@@ -71,6 +71,14 @@ impl<F: Float> Rnn<F> {
         })
     }
 
+    crate::time::weights::weight_views!();
+
+    /// `h_next` of the last forward, `(N, H)` (the book's cache; empty
+    /// before a forward).
+    pub fn h_next(&self) -> ArrayView2<'_, F> {
+        self.h_next.view()
+    }
+
     /// `h_next` for the batch `x` `(N, D)` and the previous state `h_prev`
     /// `(N, H)`.
     ///

@@ -1,6 +1,6 @@
 //! `TimeAffine`: one affine layer for every step (`common/time_layers.py`).
 
-use ndarray::{Array1, Array2, ArrayView3};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView3};
 
 use crate::layers::Affine;
 use crate::shared::{Orientation, Shared, SharedRef};
@@ -67,6 +67,26 @@ impl<F: Float> TimeAffine<F> {
     /// The weight, as stored.
     pub fn w(&self) -> SharedRef<'_, F> {
         self.affine.w()
+    }
+
+    /// The bias `b`.
+    pub fn b(&self) -> ArrayView1<'_, F> {
+        self.affine.b()
+    }
+
+    /// `∂L/∂W` from the last backward (for a shared weight, of all its uses).
+    pub fn dw(&self) -> SharedRef<'_, F> {
+        self.affine.dw()
+    }
+
+    /// `∂L/∂b` from the last backward.
+    pub fn db(&self) -> ArrayView1<'_, F> {
+        self.affine.db()
+    }
+
+    /// The affine layer that does the work on the `N·T` rows.
+    pub fn affine(&self) -> &Affine<F> {
+        &self.affine
     }
 }
 

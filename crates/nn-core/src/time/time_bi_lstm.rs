@@ -1,6 +1,6 @@
 //! `TimeBiLSTM`: an LSTM each way over the sequence (`common/time_layers.py`).
 
-use ndarray::{Array3, ArrayView3, s};
+use ndarray::{Array3, ArrayView2, ArrayView3, s};
 
 use crate::time::weights::RecurrentWeights;
 use crate::time::{CellWeights, TimeLayer, TimeLstm};
@@ -79,6 +79,53 @@ impl<F: Float> TimeBiLstm<F> {
             dxs: z(),
             hidden,
         })
+    }
+}
+
+impl<F: Float> TimeBiLstm<F> {
+    /// The LSTM that reads the sequence forwards (its weights, gates and
+    /// state).
+    pub fn forward_lstm(&self) -> &TimeLstm<F> {
+        &self.forward_lstm
+    }
+
+    /// The LSTM that reads the sequence backwards, in its own (reversed)
+    /// time order.
+    pub fn backward_lstm(&self) -> &TimeLstm<F> {
+        &self.backward_lstm
+    }
+
+    /// The carried `(h, c)` of each direction, forward first, when both
+    /// have a state.
+    #[allow(clippy::type_complexity)]
+    pub fn state(&self) -> Option<[(ArrayView2<'_, F>, ArrayView2<'_, F>); 2]> {
+        Some([self.forward_lstm.state()?, self.backward_lstm.state()?])
+    }
+
+    /// Sets each direction's state, forward first (`c = None` starts that
+    /// cell from zeros); as in the book, only a stateful layer starts from
+    /// it.
+    ///
+    /// # Errors
+    /// Shapes other than `(N, H)`.
+    pub fn set_state(
+        &mut self,
+        forward: (ArrayView2<'_, F>, Option<ArrayView2<'_, F>>),
+        backward: (ArrayView2<'_, F>, Option<ArrayView2<'_, F>>),
+    ) -> Result<()> {
+        self.forward_lstm
+            .set_state(forward.0, forward.1)
+            .map_err(|e| e.within("TimeBiLSTM.set_state", "forward_lstm"))?;
+        self.backward_lstm
+            .set_state(backward.0, backward.1)
+            .map_err(|e| e.within("TimeBiLSTM.set_state", "backward_lstm"))
+    }
+
+    /// ∂L/∂h of each direction's starting state after the last backward,
+    /// forward first (the backward direction's starts at the sequence's
+    /// end).
+    pub fn dh(&self) -> [ArrayView2<'_, F>; 2] {
+        [self.forward_lstm.dh(), self.backward_lstm.dh()]
     }
 }
 

@@ -113,6 +113,23 @@ impl<F: Float> TimeGru<F> {
         Ok(())
     }
 
+    crate::time::weights::weight_views!();
+
+    /// Every step's activated `z, r, ĥ` of the last forward, `(N, T, 3H)`.
+    pub fn gates(&self) -> ArrayView3<'_, F> {
+        self.gates.view()
+    }
+
+    /// Every step's output `h_t` of the last forward, `(N, T, H)`.
+    pub fn hs(&self) -> ArrayView3<'_, F> {
+        self.hs.view()
+    }
+
+    /// `H`, the size of the hidden state.
+    pub fn hidden_size(&self) -> usize {
+        self.w.hidden()
+    }
+
     /// ∂L/∂h of the state the last forward started from (the book's `dh`).
     pub fn dh(&self) -> ArrayView2<'_, F> {
         self.dh.view()

@@ -149,6 +149,24 @@ impl<F: Float> TimeLstm<F> {
         self.w.inputs()
     }
 
+    crate::time::weights::weight_views!();
+
+    /// Every step's activated gates of the last forward, `(N, T, 4H)`, in
+    /// the book's order `f, g, i, o` (each step's `LSTM` cache).
+    pub fn gates(&self) -> ArrayView3<'_, F> {
+        self.gates.view()
+    }
+
+    /// Every step's cell state `c_t` of the last forward, `(N, T, H)`.
+    pub fn cs(&self) -> ArrayView3<'_, F> {
+        self.cs.view()
+    }
+
+    /// Every step's output `h_t` of the last forward, `(N, T, H)`.
+    pub fn hs(&self) -> ArrayView3<'_, F> {
+        self.hs.view()
+    }
+
     /// ∂L/∂h of the state the last forward started from (the book's `dh`).
     pub fn dh(&self) -> ArrayView2<'_, F> {
         self.dh.view()

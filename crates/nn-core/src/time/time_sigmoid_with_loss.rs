@@ -42,6 +42,12 @@ impl<F: Float> TimeSigmoidWithLoss<F> {
         }
     }
 
+    /// The sigmoid of the last forward's scores, one per sequence and step
+    /// in row-major order (empty before a forward).
+    pub fn y(&self) -> ArrayView1<'_, F> {
+        self.loss.y()
+    }
+
     /// The mean loss over every sequence and step.
     ///
     /// # Errors

@@ -131,6 +131,13 @@ impl<F: Float> TimeSoftmaxWithLoss<F> {
         Ok(loss)
     }
 
+    /// The softmax of the last forward's scores, `(N, T, V)`: the
+    /// probability of every class at every step (the book's `ys`; empty
+    /// before a forward).
+    pub fn probabilities(&self) -> ArrayView3<'_, F> {
+        self.ys.view()
+    }
+
     /// `∂(dout·loss)/∂xs` for the last forward.
     ///
     /// # Errors

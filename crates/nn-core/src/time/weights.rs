@@ -10,6 +10,44 @@ use crate::time::time_rnn::{rows, rows_mut};
 use crate::time::CellWeights;
 use crate::{Error, Float, Init, Param, ParamName, Randn, Result};
 
+/// The read-only views every recurrent layer gives of its weights and their
+/// gradients, for a struct whose field `w` is a [`RecurrentWeights`].
+macro_rules! weight_views {
+    () => {
+        /// `Wx` `(D, G·H)`, the gates' input weights side by side.
+        pub fn wx(&self) -> ndarray::ArrayView2<'_, F> {
+            self.w.wx.view()
+        }
+
+        /// `Wh` `(H, G·H)`, the gates' recurrent weights.
+        pub fn wh(&self) -> ndarray::ArrayView2<'_, F> {
+            self.w.wh.view()
+        }
+
+        /// `b` `(G·H,)`.
+        pub fn b(&self) -> ndarray::ArrayView1<'_, F> {
+            self.w.b.view()
+        }
+
+        /// `∂L/∂Wx` from the last backward (zeros before it).
+        pub fn dwx(&self) -> ndarray::ArrayView2<'_, F> {
+            self.w.dwx.view()
+        }
+
+        /// `∂L/∂Wh` from the last backward.
+        pub fn dwh(&self) -> ndarray::ArrayView2<'_, F> {
+            self.w.dwh.view()
+        }
+
+        /// `∂L/∂b` from the last backward.
+        pub fn db(&self) -> ndarray::ArrayView1<'_, F> {
+            self.w.db.view()
+        }
+    };
+}
+
+pub(crate) use weight_views;
+
 /// `Wx` `(D, G·H)`, `Wh` `(H, G·H)`, `b` `(G·H,)` for a layer of `G` gates
 /// (1 for the RNN, 4 for the LSTM, 3 for the GRU), with their gradients,
 /// listed in the book's order.

@@ -194,6 +194,26 @@ impl<F: Float> BetterRnnlm<F> {
         &self.embed_w
     }
 
+    /// The embedding layer, on the shared `embed.W`.
+    pub fn embed(&self) -> &TimeEmbedding<F> {
+        &self.layers.embed
+    }
+
+    /// The three dropout layers, in forward order (their last masks).
+    pub fn dropouts(&self) -> &[TimeDropout<F>; 3] {
+        &self.layers.drops
+    }
+
+    /// The output layer, `embed.W` transposed and its own `affine.b`.
+    pub fn affine(&self) -> &TimeAffine<F> {
+        &self.layers.affine
+    }
+
+    /// The loss layer, with the last forward's probabilities.
+    pub fn loss_layer(&self) -> &TimeSoftmaxWithLoss<F> {
+        &self.loss
+    }
+
     /// The two LSTM layers (their carried states: the book's `get_state`).
     pub fn lstms(&self) -> [&TimeLstm<F>; 2] {
         [&self.layers.lstm1, &self.layers.lstm2]

@@ -1,7 +1,9 @@
 //! `Rnnlm` (`ch06/rnnlm.py`): the LSTM language model.
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
-use nn_core::time::{CellWeights, TimeLayer, TimeLstm, TimeSoftmaxWithLoss};
+use nn_core::time::{
+    CellWeights, TimeAffine, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
+};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
@@ -96,7 +98,24 @@ impl<F: Float> Rnnlm<F> {
         })
     }
 
-    /// The LSTM layer (its carried state: the book's `get_state`).
+    /// The embedding layer (`embed.W`).
+    pub fn embed(&self) -> &TimeEmbedding<F> {
+        &self.stack.embed
+    }
+
+    /// The output layer (`affine.W`, `affine.b`).
+    pub fn affine(&self) -> &TimeAffine<F> {
+        &self.stack.affine
+    }
+
+    /// The loss layer: after a forward, the probability of every word at
+    /// every step ([`probabilities`](TimeSoftmaxWithLoss::probabilities)).
+    pub fn loss_layer(&self) -> &TimeSoftmaxWithLoss<F> {
+        &self.loss
+    }
+
+    /// The LSTM layer (its weights, gates and carried state: the book's
+    /// `get_state`).
     pub fn lstm(&self) -> &TimeLstm<F> {
         &self.stack.rnn
     }

@@ -1,7 +1,9 @@
 //! `SimpleRnnlm` (`ch05/simple_rnnlm.py`).
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
-use nn_core::time::{CellWeights, TimeLayer, TimeRnn, TimeSoftmaxWithLoss};
+use nn_core::time::{
+    CellWeights, TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWithLoss,
+};
 use nn_core::{Float, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
@@ -80,7 +82,32 @@ impl<F: Float> SimpleRnnlm<F> {
         })
     }
 
-    /// The word vectors: `embed_W`.
+    /// The embedding layer (`embed.W`).
+    pub fn embed(&self) -> &TimeEmbedding<F> {
+        &self.stack.embed
+    }
+
+    /// The RNN layer (its weights, every step's output, its carried state).
+    pub fn rnn(&self) -> &TimeRnn<F> {
+        &self.stack.rnn
+    }
+
+    /// The RNN layer, mutably (to set its state: the book's `set_state`).
+    pub fn rnn_mut(&mut self) -> &mut TimeRnn<F> {
+        &mut self.stack.rnn
+    }
+
+    /// The output layer (`affine.W`, `affine.b`).
+    pub fn affine(&self) -> &TimeAffine<F> {
+        &self.stack.affine
+    }
+
+    /// The loss layer, with the last forward's probabilities.
+    pub fn loss_layer(&self) -> &TimeSoftmaxWithLoss<F> {
+        &self.loss
+    }
+
+    /// The word vectors: `embed.W`, copied.
     pub fn embed_w(&self) -> Array2<F> {
         self.stack.embed.w().to_owned()
     }

@@ -115,6 +115,17 @@ impl<F: Float> Encoder<F> {
         self.embed.backward(dxs)
     }
 
+    /// The embedding layer (`embed.W`).
+    pub fn embed(&self) -> &TimeEmbedding<F> {
+        &self.embed
+    }
+
+    /// The LSTM: its weights, and after a forward its gates and every
+    /// step's state (`hs()`, what the decoder reads).
+    pub fn lstm(&self) -> &TimeLstm<F> {
+        &self.lstm
+    }
+
     /// The vocabulary size `V`.
     pub fn vocab_size(&self) -> usize {
         self.embed.w().dim().0

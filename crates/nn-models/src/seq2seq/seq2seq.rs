@@ -1,7 +1,7 @@
 //! `Seq2seq` (`ch07/seq2seq.py`) and `PeekySeq2seq` (`ch07/peeky_seq2seq.py`);
 //! `AttentionSeq2seq` is the same model with chapter 8's decoder.
 
-use ndarray::{Array2, Array3, ArrayView2};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3};
 use nn_core::time::TimeSoftmaxWithLoss;
 use nn_core::{Float, Param, Parameters, Randn, Result, scoped};
 use nn_train::Model;
@@ -114,6 +114,20 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
     /// The encoder.
     pub fn encoder(&self) -> &Encoder<F> {
         &self.encoder
+    }
+
+    /// The encoder's state at every step of the last forward or generation,
+    /// `(N, T_q, H)`: what the decoder read (for the book's `Decoder`, only
+    /// the last step's).
+    pub fn encoder_states(&self) -> ArrayView3<'_, F> {
+        self.encoder.lstm().hs()
+    }
+
+    /// The loss layer: after a forward, the probability of every character
+    /// at every step of the answer
+    /// ([`probabilities`](TimeSoftmaxWithLoss::probabilities)).
+    pub fn loss_layer(&self) -> &TimeSoftmaxWithLoss<F> {
+        &self.softmax
     }
 
     /// The decoder.

@@ -92,13 +92,28 @@ impl<F: Float> Cbow<F> {
         self.w_in.value()
     }
 
-    /// The loss layer (its sampler, the last negative samples).
-    pub fn ns_loss(&mut self) -> &mut NegativeSamplingLoss<F> {
-        &mut self.ns_loss
+    /// The loss layer (its sampler, the last negative samples, scores and
+    /// losses).
+    pub fn ns_loss(&self) -> &NegativeSamplingLoss<F> {
+        &self.ns_loss
+    }
+
+    /// The input layers, one per context position, all on `W_in`.
+    pub fn in_layers(&self) -> &[Embedding<F>] {
+        &self.in_layers
+    }
+
+    /// `h`, the mean of the context rows of the last forward, `(N, H)`.
+    pub fn hidden(&self) -> ArrayView2<'_, F> {
+        self.h.view()
     }
 
     /// `h` = the mean of the context rows (the book's `h *= 1 / len(...)`).
-    fn hidden(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<()> {
+    fn mean_of_contexts(
+        &mut self,
+        contexts: ArrayView2<'_, usize>,
+        target: &[usize],
+    ) -> Result<()> {
         let vocab = self.w_in.dim().0;
         check_batch(
             "CBOW.forward",
@@ -127,7 +142,7 @@ impl<F: Float> Cbow<F> {
         target: &[usize],
         negative: ArrayView2<'_, usize>,
     ) -> Result<F> {
-        self.hidden(contexts, target)?;
+        self.mean_of_contexts(contexts, target)?;
         self.ns_loss
             .forward_with_samples(self.h.view(), target.into(), negative)
     }
@@ -145,7 +160,7 @@ impl<F: Float> Model<F> for Cbow<F> {
     type Label = usize;
 
     fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
-        self.hidden(contexts, target)?;
+        self.mean_of_contexts(contexts, target)?;
         self.ns_loss.forward(self.h.view(), target.into())
     }
 

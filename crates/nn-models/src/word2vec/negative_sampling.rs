@@ -57,6 +57,24 @@ impl<F: Float> NegativeSamplingLoss<F> {
         &self.sampler
     }
 
+    /// The score layers: `[0]` scores the targets, `[1 + i]` the `i`-th
+    /// negative samples (their last scores are the sigmoid layers' inputs).
+    pub fn embed_dots(&self) -> &[EmbeddingDot<F>] {
+        &self.embed_dots
+    }
+
+    /// The loss layers, one per score layer: their sigmoid outputs
+    /// ([`y`](SigmoidWithLoss::y)) and losses of the last forward.
+    pub fn sigmoid_layers(&self) -> &[SigmoidWithLoss<F>] {
+        &self.losses
+    }
+
+    /// The loss of each layer in the last forward, the targets' first: the
+    /// terms of its sum (NaN before a forward).
+    pub fn losses(&self) -> impl Iterator<Item = F> + '_ {
+        self.losses.iter().map(SigmoidWithLoss::loss)
+    }
+
     /// The negative samples of the last forward, `(batch, sample_size)`.
     pub fn negative_sample(&self) -> ArrayView2<'_, usize> {
         self.negative.view()

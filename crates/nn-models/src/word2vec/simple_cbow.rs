@@ -77,6 +77,26 @@ impl<F: Float> SimpleCbow<F> {
         })
     }
 
+    /// The two input layers, on the one `W_in`.
+    pub fn in_layers(&self) -> [&MatMul<F>; 2] {
+        [&self.in_layer0, &self.in_layer1]
+    }
+
+    /// The output layer, on `W_out`.
+    pub fn out_layer(&self) -> &MatMul<F> {
+        &self.out_layer
+    }
+
+    /// The loss layer, with the last forward's probabilities.
+    pub fn loss_layer(&self) -> &SoftmaxWithLoss<F> {
+        &self.loss_layer
+    }
+
+    /// `h`, the mean of the two context words' rows, `(N, H)`.
+    pub fn hidden(&self) -> ArrayView2<'_, F> {
+        self.h.view()
+    }
+
     /// The word vectors: `W_in`, one row per word (the book's `word_vecs`).
     pub fn word_vecs(&self) -> SharedRef<'_, F> {
         self.w_in.value()

@@ -62,6 +62,22 @@ impl<F: Float> SimpleSkipGram<F> {
         })
     }
 
+    /// The input layer, on `W_in`.
+    pub fn in_layer(&self) -> &MatMul<F> {
+        &self.in_layer
+    }
+
+    /// The output layer, on `W_out`.
+    pub fn out_layer(&self) -> &MatMul<F> {
+        &self.out_layer
+    }
+
+    /// The two loss layers, one per context word, with the last forward's
+    /// probabilities.
+    pub fn loss_layers(&self) -> [&SoftmaxWithLoss<F>; 2] {
+        [&self.loss_layer1, &self.loss_layer2]
+    }
+
     /// The word vectors: `W_in`.
     pub fn word_vecs(&self) -> SharedRef<'_, F> {
         self.w_in.value()

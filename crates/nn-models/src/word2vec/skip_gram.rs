@@ -75,6 +75,11 @@ impl<F: Float> SkipGram<F> {
         self.w_in.value()
     }
 
+    /// The input layer, on `W_in`: the target words' rows.
+    pub fn in_layer(&self) -> &Embedding<F> {
+        &self.in_layer
+    }
+
     /// The loss layers, one per context position (their samplers, their
     /// last negative samples, scores and losses).
     pub fn loss_layers(&self) -> &[NegativeSamplingLoss<F>] {
