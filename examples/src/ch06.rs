@@ -296,6 +296,7 @@ fn run_training<M: LanguageModel<f32>>(
         time_size: config.time_size,
         max_grad: Some(config.max_grad),
         eval_interval: Some(config.eval_interval),
+        max_iterations: None,
     };
     let iterations = xs.len() / (config.batch_size * config.time_size).max(1);
     let screen = Screen::new(config.quiet);

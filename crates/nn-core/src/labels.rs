@@ -93,28 +93,36 @@ impl<F: Float> Labels<'_, F> {
                     })
                 }
             }
-            Labels::OneHot(t) => {
-                let (mut class, mut ones, mut others) = (0, 0, 0);
-                for (j, &v) in t.row(row).iter().enumerate() {
-                    if v == F::one() {
-                        class = j;
-                        ones += 1;
-                    } else if v != F::zero() {
-                        others += 1;
-                    }
-                }
-                if ones == 1 && others == 0 {
-                    Ok(class)
-                } else {
-                    Err(Error::NotOneHot {
-                        op,
-                        row,
-                        ones,
-                        others,
-                    })
-                }
-            }
+            Labels::OneHot(t) => one_hot_class(op, row, t.row(row).iter().copied()),
         }
+    }
+}
+
+/// The class of a one-hot row (the position of its single 1), or
+/// [`Error::NotOneHot`] naming `row` when it is not exactly one-hot.
+pub(crate) fn one_hot_class<F: Float>(
+    op: &'static str,
+    row: usize,
+    values: impl Iterator<Item = F>,
+) -> Result<usize> {
+    let (mut class, mut ones, mut others) = (0, 0, 0);
+    for (j, v) in values.enumerate() {
+        if v == F::one() {
+            class = j;
+            ones += 1;
+        } else if v != F::zero() {
+            others += 1;
+        }
+    }
+    if ones == 1 && others == 0 {
+        Ok(class)
+    } else {
+        Err(Error::NotOneHot {
+            op,
+            row,
+            ones,
+            others,
+        })
     }
 }
 

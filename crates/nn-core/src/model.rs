@@ -198,7 +198,16 @@ impl<F: Float> Sequential<F> {
     /// # Errors
     /// Called before `forward`.
     pub fn backward(&mut self) -> Result<ArrayView2<'_, F>> {
-        let mut dout = self.loss.backward(F::one())?;
+        self.backward_with(F::one())
+    }
+
+    /// As [`backward`](Self::backward) from the upstream gradient `dout` =
+    /// ∂L/∂loss (the book's `backward(dout)`): every gradient scaled by it.
+    ///
+    /// # Errors
+    /// Called before `forward`, or `dout` not finite.
+    pub fn backward_with(&mut self, dout: F) -> Result<ArrayView2<'_, F>> {
+        let mut dout = self.loss.backward(dout)?;
         for layer in self.layers.iter_mut().rev() {
             dout = layer.backward(dout)?;
         }
@@ -213,7 +222,16 @@ impl<F: Float> Sequential<F> {
     /// # Errors
     /// Called before `forward`.
     pub fn backward_params(&mut self) -> Result<()> {
-        let mut dout = self.loss.backward(F::one())?;
+        self.backward_params_with(F::one())
+    }
+
+    /// [`backward_params`](Self::backward_params) from the upstream
+    /// gradient `dout`.
+    ///
+    /// # Errors
+    /// Called before `forward`, or `dout` not finite.
+    pub fn backward_params_with(&mut self, dout: F) -> Result<()> {
+        let mut dout = self.loss.backward(dout)?;
         let Some((first, rest)) = self.layers.split_first_mut() else {
             return Ok(());
         };

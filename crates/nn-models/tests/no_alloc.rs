@@ -150,6 +150,7 @@ fn rnnlm_steps_do_not_allocate() {
             time_size: 5,
             max_grad: Some(0.25),
             eval_interval: None,
+            max_iterations: None,
         };
         let sgd = nn_optim::OptimizerKind::Sgd.build(Some(0.1)).unwrap();
         let mut trainer = RnnlmTrainer::new(model, sgd);

@@ -24,6 +24,7 @@ fn book_fit() -> FitConfig {
         time_size: 5,
         max_grad: Some(0.25),
         eval_interval: Some(5),
+        max_iterations: None,
     }
 }
 

@@ -3,8 +3,20 @@
 use ndarray::Zip;
 use nn_core::{Error, Float, Parameters, Result};
 
+/// What [`clip_grads`] did: the gradients' global norm before it, the rate
+/// of the book's formula, and whether the gradients were scaled by it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClipReport {
+    /// `√(Σ g²)` over every gradient, before clipping.
+    pub norm: f64,
+    /// `max_norm / (norm + 1e-6)`, the book's `rate`.
+    pub rate: f64,
+    /// `rate < 1`: every gradient was multiplied by `rate`.
+    pub clipped: bool,
+}
+
 /// Scales all gradients together so that their global norm is at most
-/// `max_norm`, and returns the norm before clipping (for logging).
+/// `max_norm`, and says what it did ([`ClipReport`], for logging).
 ///
 /// The book's formula: `norm = √(Σ over all gradients of Σ g²)`,
 /// `rate = max_norm / (norm + 1e-6)`, and if `rate < 1` every gradient is
@@ -16,8 +28,9 @@ use nn_core::{Error, Float, Parameters, Result};
 /// let mut fc = Affine::from_weights(array![[1.0f64]], array![0.0])?;
 /// fc.forward(array![[3.0]].view())?;
 /// fc.backward(array![[4.0 / 3.0]].view())?; // dW = 4, db = 4/3
-/// let norm = nn_optim::clip_grads(&mut fc, 1.0)?;
-/// assert!((norm - (16.0f64 + 16.0 / 9.0).sqrt()).abs() < 1e-12);
+/// let report = nn_optim::clip_grads(&mut fc, 1.0)?;
+/// assert!((report.norm - (16.0f64 + 16.0 / 9.0).sqrt()).abs() < 1e-12);
+/// assert!(report.clipped && report.rate < 1.0);
 /// assert!((fc.dw()[[0, 0]].hypot(fc.db()[0]) - 1.0).abs() < 1e-5);
 /// # Ok::<(), nn_core::Error>(())
 /// ```
@@ -25,7 +38,7 @@ use nn_core::{Error, Float, Parameters, Result};
 /// # Errors
 /// `max_norm` not positive and finite, or a norm that is not finite (a NaN or
 /// infinite gradient); the gradients are then left as they were.
-pub fn clip_grads<F: Float>(params: &mut dyn Parameters<F>, max_norm: f64) -> Result<f64> {
+pub fn clip_grads<F: Float>(params: &mut dyn Parameters<F>, max_norm: f64) -> Result<ClipReport> {
     const OP: &str = "clip_grads";
     if !(max_norm.is_finite() && max_norm > 0.0) {
         return Err(Error::invalid(
@@ -47,16 +60,52 @@ pub fn clip_grads<F: Float>(params: &mut dyn Parameters<F>, max_norm: f64) -> Re
         });
     }
     let rate = F::from_f64(max_norm) / (norm + F::from_f64(1e-6));
-    if rate < F::one() {
-        params.visit_params(&mut |mut p| {
-            match p.grad.as_slice_mut() {
-                Some(g) => g.iter_mut().for_each(|g| *g *= rate),
-                None => Zip::from(p.grad).for_each(|g| *g *= rate),
-            }
-            Ok(())
-        })?;
+    let clipped = rate < F::one();
+    if clipped {
+        scale_grads(params, rate)?;
     }
-    Ok(norm.as_f64())
+    Ok(ClipReport {
+        norm: norm.as_f64(),
+        rate: rate.as_f64(),
+        clipped,
+    })
+}
+
+/// Multiplies every gradient by `factor` in place: what a model's
+/// `backward_with(dout)` does by default after its `backward()` (the
+/// gradients are linear in the upstream gradient).
+///
+/// ```
+/// use nn_core::{Affine, Layer};
+/// use ndarray::array;
+/// let mut fc = Affine::from_weights(array![[1.0f64]], array![0.0])?;
+/// fc.forward(array![[3.0]].view())?;
+/// fc.backward(array![[1.0]].view())?;
+/// nn_optim::scale_grads(&mut fc, 0.5)?;
+/// assert_eq!((fc.dw()[[0, 0]], fc.db()[0]), (1.5, 0.5));
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+///
+/// # Errors
+/// A `factor` that is not finite; the gradients are then left as they were.
+pub fn scale_grads<F: Float>(params: &mut (impl Parameters<F> + ?Sized), factor: F) -> Result<()> {
+    if !factor.is_finite() {
+        return Err(Error::NonFinite {
+            op: "scale_grads",
+            what: "the factor".to_owned(),
+            value: factor.as_f64(),
+        });
+    }
+    if factor == F::one() {
+        return Ok(());
+    }
+    params.visit_params(&mut |mut p| {
+        match p.grad.as_slice_mut() {
+            Some(g) => g.iter_mut().for_each(|g| *g *= factor),
+            None => Zip::from(p.grad).for_each(|g| *g *= factor),
+        }
+        Ok(())
+    })
 }
 
 /// `Σ g²` in eight independent lanes, which the compiler vectorises (a

@@ -53,7 +53,7 @@ mod state;
 pub use adagrad::{AdaGrad, AdaGradConfig};
 pub use adam::{Adam, AdamConfig};
 pub use adamw::{AdamW, AdamWConfig};
-pub use clip::clip_grads;
+pub use clip::{ClipReport, clip_grads, scale_grads};
 pub use kind::OptimizerKind;
 pub use momentum::{Momentum, MomentumConfig};
 pub use nesterov::{Nesterov, NesterovConfig};

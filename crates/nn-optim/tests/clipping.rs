@@ -33,9 +33,11 @@ fn below_the_maximum_nothing_changes() {
     model.forward(&x, &t).unwrap();
     model.backward().unwrap();
     let before = gradients(&mut model);
-    let reported = clip_grads(&mut model, norm(&before) * 1.01).unwrap();
+    let report = clip_grads(&mut model, norm(&before) * 1.01).unwrap();
+    let reported = report.norm;
     // Summed per parameter, then in total: equal to the flat sum up to rounding.
     assert!((reported - norm(&before)).abs() < 1e-15 * reported);
+    assert!(!report.clipped && report.rate > 1.0);
     assert_eq!(gradients(&mut model), before, "untouched, bit for bit");
 }
 
@@ -47,8 +49,11 @@ fn above_the_maximum_all_gradients_scale_to_it() {
     model.backward().unwrap();
     let before = gradients(&mut model);
     let max_norm = norm(&before) / 4.0;
-    let reported = clip_grads(&mut model, max_norm).unwrap();
+    let report = clip_grads(&mut model, max_norm).unwrap();
+    let reported = report.norm;
     assert!((reported - norm(&before)).abs() < 1e-15 * reported);
+    assert!(report.clipped);
+    assert_eq!(report.rate, max_norm / (reported + 1e-6));
     let after = gradients(&mut model);
     assert!((norm(&after) - max_norm).abs() < 1e-6 * max_norm);
     // One common factor: directions are kept.

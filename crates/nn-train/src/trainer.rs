@@ -107,11 +107,24 @@ pub trait Model<F: Float>: Parameters<F> {
     /// Data the model can't take, or a non-finite loss.
     fn forward(&mut self, x: ArrayView2<'_, Self::Input>, t: &[Self::Label]) -> Result<F>;
 
-    /// Fills every parameter's gradient for the last `forward`.
+    /// Fills every parameter's gradient for the last `forward` (the book's
+    /// `backward(dout=1)`).
     ///
     /// # Errors
     /// Called before `forward`.
     fn backward(&mut self) -> Result<()>;
+
+    /// As [`backward`](Self::backward) from the upstream gradient `dout` =
+    /// ∂L/∂loss (the book's `backward(dout)`): every gradient scaled by it.
+    /// The default runs `backward` and scales the gradients; a model that
+    /// passes `dout` to its loss layer gives the same numbers to rounding.
+    ///
+    /// # Errors
+    /// Called before `forward`, or `dout` not finite.
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        self.backward()?;
+        nn_optim::scale_grads(self, dout)
+    }
 
     /// Checks the whole data set before the first step, so that a bad row is
     /// refused up front rather than in epoch 37. The default accepts all.
@@ -141,6 +154,10 @@ impl<F: Float> Model<F> for Sequential<F> {
 
     fn backward(&mut self) -> Result<()> {
         self.backward_params()
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        self.backward_params_with(dout)
     }
 
     fn set_training(&mut self, training: bool) {

@@ -37,7 +37,7 @@ pub use time_gru::TimeGru;
 pub use time_lstm::TimeLstm;
 pub use time_rnn::TimeRnn;
 pub use time_sigmoid_with_loss::TimeSigmoidWithLoss;
-pub use time_softmax_with_loss::{IGNORE_LABEL, TimeSoftmaxWithLoss};
+pub use time_softmax_with_loss::{IGNORE_LABEL, TimeLabels, TimeSoftmaxWithLoss};
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 

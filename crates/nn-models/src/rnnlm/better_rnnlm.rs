@@ -259,7 +259,11 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        let dscores = self.loss.backward(F::one())?;
+        self.backward_with(F::one())
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        let dscores = self.loss.backward(dout)?;
         self.layers.backward(dscores)
     }
 

@@ -80,11 +80,24 @@ pub trait LanguageModel<F: Float>: NamedModel<F> {
     /// loss.
     fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F>;
 
-    /// Fills every parameter's gradient for the last forward.
+    /// Fills every parameter's gradient for the last forward (the book's
+    /// `backward(dout=1)`).
     ///
     /// # Errors
     /// Called before forward.
     fn backward(&mut self) -> Result<()>;
+
+    /// As [`backward`](Self::backward) from the upstream gradient `dout` =
+    /// ∂L/∂loss (the book's `backward(dout)`): every gradient scaled by it.
+    /// The default runs `backward` and scales the gradients; the book's
+    /// models pass `dout` to their loss layer.
+    ///
+    /// # Errors
+    /// Called before forward, or `dout` not finite.
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        self.backward()?;
+        nn_optim::scale_grads(self, dout)
+    }
 
     /// Forgets the carried state (the book's `reset_state`).
     fn reset_state(&mut self);

@@ -153,7 +153,11 @@ impl<F: Float> LanguageModel<F> for Rnnlm<F> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        let dscores = self.loss.backward(F::one())?;
+        self.backward_with(F::one())
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        let dscores = self.loss.backward(dout)?;
         self.stack.backward(dscores)
     }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::Instant;
 
-use ndarray::{Array2, ArrayD, IxDyn};
+use ndarray::{Array2, ArrayD, ArrayView2, IxDyn};
 use nn_core::{Error, Float, Result};
 use nn_optim::{Optimizer, clip_grads};
 use nn_train::{
@@ -30,6 +30,10 @@ pub struct FitConfig {
     /// Report the perplexity every this many iterations (`iters %
     /// eval_interval == 0`, so the first iteration too); `None`: never.
     pub eval_interval: Option<usize>,
+    /// Stop after this many iterations of this call, within an epoch if
+    /// need be (the next [`fit_more`](RnnlmTrainer::fit_more) goes on from
+    /// there); `None`: run the `max_epoch` epochs.
+    pub max_iterations: Option<usize>,
 }
 
 impl Default for FitConfig {
@@ -40,6 +44,7 @@ impl Default for FitConfig {
             time_size: 35,
             max_grad: None,
             eval_interval: Some(20),
+            max_iterations: None,
         }
     }
 }
@@ -90,6 +95,8 @@ pub struct RnnlmTrainer<F: Float, M> {
     optimizer: Box<dyn Optimizer<F> + Send>,
     time_idx: usize,
     current_epoch: usize,
+    /// Iterations done in the current epoch (0 between epochs).
+    iteration: usize,
     ppl_list: Vec<f64>,
     eval_interval: Option<usize>,
     total_loss: f64,
@@ -108,6 +115,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             optimizer,
             time_idx: 0,
             current_epoch: 0,
+            iteration: 0,
             ppl_list: Vec::new(),
             eval_interval: None,
             total_loss: 0.0,
@@ -166,6 +174,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         report: &mut dyn FnMut(&IterationReport),
     ) -> Result<()> {
         self.time_idx = 0;
+        self.iteration = 0;
         self.ppl_list.clear();
         self.seconds_before = 0.0;
         self.fit_more(xs, ts, config, report)
@@ -173,7 +182,9 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
 
     /// As [`fit`](Self::fit), but reading on where the last `fit` stopped,
     /// with its `ppl_list` and clock: `fit` of 4 epochs is `fit` of 1 and
-    /// `fit_more` of 3 (what a run resumed from a checkpoint does).
+    /// `fit_more` of 3 (what a run resumed from a checkpoint does). After a
+    /// `fit` stopped within an epoch by `max_iterations`, it finishes that
+    /// epoch first (one of `max_epoch`).
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
@@ -225,20 +236,24 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             ));
         }
         self.eval_interval = config.eval_interval;
-        if self.batch_x.dim() != (n, t) {
-            self.batch_x = Array2::zeros((n, t));
-            self.batch_t = Array2::zeros((n, t));
-        }
+        self.resize_batch(n, t);
         let jump = data_size / n;
         let start = Instant::now();
-        for _ in 0..config.max_epoch {
-            for iter in 0..max_iters {
+        let mut left = config.max_iterations.unwrap_or(usize::MAX);
+        'epochs: for _ in 0..config.max_epoch {
+            while self.iteration < max_iters {
+                if left == 0 {
+                    break 'epochs;
+                }
+                let iter = self.iteration;
                 self.step(xs, ts, jump, config.max_grad)
                     .map_err(|source| Error::Training {
                         epoch: self.current_epoch + 1,
                         iteration: iter + 1,
                         source: Box::new(source),
                     })?;
+                self.iteration += 1;
+                left -= 1;
                 if let Some(interval) = config.eval_interval
                     && iter % interval == 0
                 {
@@ -255,10 +270,87 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
                     self.loss_count = 0;
                 }
             }
+            self.iteration = 0;
             self.current_epoch += 1;
         }
         self.seconds_before += start.elapsed().as_secs_f64();
         Ok(())
+    }
+
+    /// Iterations done in the current epoch: 0 between epochs, more after a
+    /// `fit` that `max_iterations` stopped within one.
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    /// The book's `get_batch(x, t, batch_size, time_size)`: the next
+    /// `time_size` words of each of `batch_size` streams that start
+    /// `len / batch_size` words apart in `xs` (and their targets in `ts`),
+    /// wrapping at the end, `(N, T)` each; the trainer's place in the
+    /// corpus moves on by `time_size`, as the book's `time_idx`. `fit` reads
+    /// its batches this way.
+    ///
+    /// ```
+    /// use nn_models::rnnlm::{Rnnlm, RnnlmTrainer};
+    /// use nn_optim::OptimizerKind;
+    /// use nn_train::NumpyRandom;
+    /// let model = Rnnlm::<f32>::new(10, 4, 4, &mut NumpyRandom::new(0))?;
+    /// let mut trainer = RnnlmTrainer::new(model, OptimizerKind::Sgd.build(Some(1.0))?);
+    /// let corpus: Vec<usize> = (0..10).collect();
+    /// let (x, t) = trainer.get_batch(&corpus[..9], &corpus[1..], 3, 2)?;
+    /// assert_eq!(x, ndarray::array![[0, 1], [3, 4], [6, 7]]);
+    /// assert_eq!(t, ndarray::array![[1, 2], [4, 5], [7, 8]]);
+    /// let (x, _) = trainer.get_batch(&corpus[..9], &corpus[1..], 3, 2)?;
+    /// assert_eq!(x.row(0), ndarray::array![2, 3]); // on from time_idx 2
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `xs` and `ts` of different lengths, a zero size, or a corpus shorter
+    /// than `batch_size`.
+    pub fn get_batch(
+        &mut self,
+        xs: &[usize],
+        ts: &[usize],
+        batch_size: usize,
+        time_size: usize,
+    ) -> Result<(ArrayView2<'_, usize>, ArrayView2<'_, isize>)> {
+        const OP: &str = "RnnlmTrainer.get_batch";
+        if xs.len() != ts.len() || batch_size == 0 || time_size == 0 || xs.len() < batch_size {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "xs and ts of one length, at least batch_size ≥ 1 words, and time_size ≥ 1 \
+                     are needed (xs: {}, ts: {}, batch_size {batch_size}, time_size {time_size})",
+                    xs.len(),
+                    ts.len()
+                ),
+            ));
+        }
+        self.resize_batch(batch_size, time_size);
+        self.fill_batch(xs, ts, xs.len() / batch_size);
+        Ok((self.batch_x.view(), self.batch_t.view()))
+    }
+
+    fn resize_batch(&mut self, n: usize, t: usize) {
+        if self.batch_x.dim() != (n, t) {
+            self.batch_x = Array2::zeros((n, t));
+            self.batch_t = Array2::zeros((n, t));
+        }
+    }
+
+    /// The next batch into the buffers (the book's `get_batch`).
+    fn fill_batch(&mut self, xs: &[usize], ts: &[usize], jump: usize) {
+        let data_size = xs.len();
+        let (n, t) = self.batch_x.dim();
+        for time in 0..t {
+            for i in 0..n {
+                let at = (i * jump + self.time_idx) % data_size;
+                self.batch_x[[i, time]] = xs[at];
+                self.batch_t[[i, time]] = ts[at] as isize;
+            }
+            self.time_idx += 1;
+        }
     }
 
     /// One iteration: the book's `get_batch`, forward, backward, clipping,
@@ -270,16 +362,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         jump: usize,
         max_grad: Option<f64>,
     ) -> Result<()> {
-        let data_size = xs.len();
-        let (n, t) = self.batch_x.dim();
-        for time in 0..t {
-            for i in 0..n {
-                let at = (i * jump + self.time_idx) % data_size;
-                self.batch_x[[i, time]] = xs[at];
-                self.batch_t[[i, time]] = ts[at] as isize;
-            }
-            self.time_idx += 1;
-        }
+        self.fill_batch(xs, ts, jump);
         let loss = self
             .model
             .forward(self.batch_x.view(), self.batch_t.view())?;
@@ -326,6 +409,7 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         npz.insert("trainer.model", bytes(self.model.name().as_bytes()));
         npz.insert("trainer.time_idx", scalar(self.time_idx as u64));
         npz.insert("trainer.current_epoch", scalar(self.current_epoch as u64));
+        npz.insert("trainer.iteration", scalar(self.iteration as u64));
         npz.insert("trainer.loss_count", scalar(self.loss_count as u64));
         npz.insert(
             "trainer.eval_interval",
@@ -400,6 +484,11 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         self.optimizer.load_state(&read_optimizer(npz, path)?)?;
         self.time_idx = r.u64_scalar("trainer.time_idx")? as usize;
         self.current_epoch = r.u64_scalar("trainer.current_epoch")? as usize;
+        // Checkpoints of version 0.1 stop only between epochs.
+        self.iteration = match npz.get("trainer.iteration") {
+            Some(_) => r.u64_scalar("trainer.iteration")? as usize,
+            None => 0,
+        };
         self.loss_count = r.u64_scalar("trainer.loss_count")? as usize;
         self.eval_interval = match r.u64_scalar("trainer.eval_interval")? {
             0 => None,

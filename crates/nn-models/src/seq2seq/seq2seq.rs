@@ -158,7 +158,16 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
     /// # Errors
     /// Called before forward.
     pub fn backward(&mut self) -> Result<()> {
-        let dscore = self.softmax.backward(F::one())?;
+        self.backward_with(F::one())
+    }
+
+    /// As [`backward`](Self::backward) from the upstream gradient `dout` =
+    /// ∂L/∂loss (the book's `backward(dout)`): every gradient scaled by it.
+    ///
+    /// # Errors
+    /// Called before forward, or `dout` not finite.
+    pub fn backward_with(&mut self, dout: F) -> Result<()> {
+        let dscore = self.softmax.backward(dout)?;
         self.decoder.backward(dscore, &mut self.denc_hs)?;
         self.encoder.backward_all(self.denc_hs.view())
     }
@@ -191,7 +200,11 @@ impl<F: Float, D: Seq2seqDecoder<F>> Model<F> for Seq2seq<F, D> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        Self::backward(self)
+        self.backward_with(F::one())
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        Seq2seq::backward_with(self, dout)
     }
 
     fn check_data(&mut self, x: ArrayView2<'_, usize>, t: &[usize]) -> Result<()> {

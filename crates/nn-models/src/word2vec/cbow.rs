@@ -165,11 +165,15 @@ impl<F: Float> Model<F> for Cbow<F> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        let dout = self.ns_loss.backward(F::one())?;
-        if self.dh.dim() != dout.dim() {
-            self.dh = Array2::zeros(dout.dim());
+        self.backward_with(F::one())
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        let dh = self.ns_loss.backward(dout)?;
+        if self.dh.dim() != dh.dim() {
+            self.dh = Array2::zeros(dh.dim());
         }
-        self.dh.assign(&dout);
+        self.dh.assign(&dh);
         self.dh *= F::from_f64(1.0 / self.in_layers.len() as f64);
         for layer in &mut self.in_layers {
             layer.backward(self.dh.view())?;

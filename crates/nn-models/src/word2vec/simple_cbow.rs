@@ -150,7 +150,11 @@ impl<F: Float> Model<F> for SimpleCbow<F> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        let ds = self.loss_layer.backward(F::one())?;
+        self.backward_with(F::one())
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        let ds = self.loss_layer.backward(dout)?;
         let da = self.out_layer.backward(ds)?;
         self.h.assign(&da);
         self.h *= F::from_f64(0.5);

@@ -119,12 +119,16 @@ impl<F: Float> Model<F> for SimpleSkipGram<F> {
     }
 
     fn backward(&mut self) -> Result<()> {
-        let dl1 = self.loss_layer1.backward(F::one())?;
+        self.backward_with(F::one())
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
+        let dl1 = self.loss_layer1.backward(dout)?;
         if self.ds.dim() != dl1.dim() {
             self.ds = Array2::zeros(dl1.dim());
         }
         self.ds.assign(&dl1);
-        self.ds += &self.loss_layer2.backward(F::one())?;
+        self.ds += &self.loss_layer2.backward(dout)?;
         let dh = self.out_layer.backward(self.ds.view())?;
         self.in_layer.backward_params_only(dh)
     }

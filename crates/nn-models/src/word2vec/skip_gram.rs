@@ -153,8 +153,12 @@ impl<F: Float> Model<F> for SkipGram<F> {
     }
 
     fn backward(&mut self) -> Result<()> {
+        self.backward_with(F::one())
+    }
+
+    fn backward_with(&mut self, dout: F) -> Result<()> {
         for (i, layer) in self.loss_layers.iter_mut().enumerate() {
-            let dh = layer.backward(F::one())?;
+            let dh = layer.backward(dout)?;
             sum_into(&mut self.dh, i == 0, &dh);
         }
         self.in_layer.backward(self.dh.view())
