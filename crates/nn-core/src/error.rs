@@ -69,6 +69,14 @@ pub enum Error {
         op: &'static str,
     },
 
+    /// `backward` was called after a `forward` that failed: there is
+    /// nothing consistent to differentiate.
+    #[error("{op}: called after a forward that failed; run a forward that succeeds first")]
+    BackwardAfterFailedForward {
+        /// The operation, e.g. `"Rnnlm.backward"`.
+        op: &'static str,
+    },
+
     /// A value that must be finite is NaN or infinite.
     #[error("{op}: {what} is not finite ({value})")]
     NonFinite {

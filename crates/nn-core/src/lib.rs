@@ -61,6 +61,7 @@ pub mod blas;
 mod error;
 mod exp;
 mod float;
+mod forward_state;
 mod functions;
 pub mod gradcheck;
 mod init;
@@ -78,6 +79,7 @@ pub mod time;
 
 pub use error::{Error, Result};
 pub use float::Float;
+pub use forward_state::ForwardState;
 pub use functions::{
     CROSS_ENTROPY_DELTA, cross_entropy_error, relu, relu_scalar, sigmoid, sigmoid_scalar, softmax,
 };

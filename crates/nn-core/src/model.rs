@@ -4,7 +4,9 @@ use std::fmt;
 
 use ndarray::{ArrayView2, AsArray, Ix2};
 
-use crate::{Error, Float, Labels, Layer, Loss, Param, Parameters, Result, Shared, scoped};
+use crate::{
+    Error, Float, ForwardState, Labels, Layer, Loss, Param, Parameters, Result, Shared, scoped,
+};
 
 /// A stack of layers followed by a loss layer.
 ///
@@ -59,6 +61,8 @@ pub struct Sequential<F: Float> {
     /// One per layer: the scope of its parameters' names.
     names: Vec<String>,
     loss: Box<dyn Loss<F> + Send>,
+    /// How the last forward ended (a prediction counts as none).
+    pass: ForwardState,
 }
 
 impl<F: Float> Sequential<F> {
@@ -69,6 +73,7 @@ impl<F: Float> Sequential<F> {
             layers: Vec::new(),
             names: Vec::new(),
             loss: Box::new(loss),
+            pass: ForwardState::NotRun,
         }
     }
 
@@ -164,6 +169,8 @@ impl<F: Float> Sequential<F> {
     where
         F: 'x,
     {
+        // The layers' caches are now the prediction's, not a forward's.
+        self.pass = ForwardState::NotRun;
         run_layers(&mut self.layers, x.into())?.ok_or_else(|| {
             Error::invalid(
                 "Sequential.predict",
@@ -186,10 +193,13 @@ impl<F: Float> Sequential<F> {
     {
         let x = x.into();
         let t = t.into();
-        match run_layers(&mut self.layers, x)? {
-            Some(scores) => self.loss.forward(scores, t),
-            None => self.loss.forward(x, t),
-        }
+        let loss = match run_layers(&mut self.layers, x) {
+            Ok(Some(scores)) => self.loss.forward(scores, t),
+            Ok(None) => self.loss.forward(x, t),
+            Err(e) => Err(e),
+        };
+        self.pass = ForwardState::of(&loss);
+        loss
     }
 
     /// Back-propagates from the loss (with `dout = 1`) through every layer,
@@ -207,6 +217,7 @@ impl<F: Float> Sequential<F> {
     /// # Errors
     /// Called before `forward`, or `dout` not finite.
     pub fn backward_with(&mut self, dout: F) -> Result<ArrayView2<'_, F>> {
+        self.pass.check("Sequential.backward")?;
         let mut dout = self.loss.backward(dout)?;
         for layer in self.layers.iter_mut().rev() {
             dout = layer.backward(dout)?;
@@ -231,6 +242,7 @@ impl<F: Float> Sequential<F> {
     /// # Errors
     /// Called before `forward`, or `dout` not finite.
     pub fn backward_params_with(&mut self, dout: F) -> Result<()> {
+        self.pass.check("Sequential.backward")?;
         let mut dout = self.loss.backward(dout)?;
         let Some((first, rest)) = self.layers.split_first_mut() else {
             return Ok(());
@@ -437,11 +449,25 @@ mod tests {
         let mut model = net::<f64>(1);
         assert_eq!(
             message(model.backward()),
-            "SoftmaxWithLoss.backward: called before forward; run forward first so that the layer has its inputs cached"
+            "Sequential.backward: called before forward; run forward first so that the layer has its inputs cached"
         );
         assert_eq!(
             message(model.forward(&Array2::<f64>::zeros((2, 4)), &[0, 1])),
             "Affine.forward: x has 4 columns but W has 3 rows (x: [2, 4], W: [3, 6])"
+        );
+        // A forward that failed leaves nothing to differentiate, even after
+        // one that succeeded.
+        model
+            .forward(&Array2::<f64>::zeros((2, 3)), &[0, 1])
+            .unwrap();
+        assert!(
+            model
+                .forward(&Array2::<f64>::zeros((2, 4)), &[0, 1])
+                .is_err()
+        );
+        assert_eq!(
+            message(model.backward()),
+            "Sequential.backward: called after a forward that failed; run a forward that succeeds first"
         );
         assert_eq!(
             message(model.forward(&Array2::<f64>::zeros((2, 3)), &[0, 9])),

@@ -4,13 +4,12 @@ use ndarray::{Array2, ArrayView2, ArrayView3};
 
 use crate::layers::embedding::Embedding;
 use crate::shared::{Shared, SharedRef};
-use crate::time::as_rows;
 use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 
 /// The book's `TimeEmbedding(W)`: word ids `(N, T)` to their rows of `W`,
 /// `(N, T, D)`. The book runs one `Embedding` per step and sums their
-/// gradients; here one [`Embedding`] takes all `N·T` ids at once (row
-/// `n·T + t`), which is the same sum. On a [`Shared`] weight it is chapter
+/// gradients; here one [`Embedding`] takes all `N·T` ids at once, which is
+/// the same sum. On a [`Shared`] weight it is chapter
 /// 6's embedding tied to the output layer.
 ///
 /// ```
@@ -25,9 +24,8 @@ use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
 #[derive(Debug, Clone)]
 pub struct TimeEmbedding<F: Float> {
     embed: Embedding<F>,
-    ids: Vec<usize>,
+    /// `(N, T)` of the last forward's ids.
     shape: (usize, usize),
-    buf: Array2<F>,
 }
 
 impl<F: Float> TimeEmbedding<F> {
@@ -62,9 +60,7 @@ impl<F: Float> TimeEmbedding<F> {
     fn from_embedding(embed: Embedding<F>) -> Self {
         Self {
             embed,
-            ids: Vec::new(),
             shape: (0, 0),
-            buf: Array2::zeros((0, 0)),
         }
     }
 
@@ -83,18 +79,10 @@ impl<F: Float> TimeEmbedding<F> {
     /// # Errors
     /// No ids, or an id outside the vocabulary.
     pub fn forward(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        let (n, t) = xs.dim();
-        self.ids.clear();
-        self.ids.extend(xs.iter().copied());
-        self.shape = (n, t);
-        let rows = self.embed.forward(&self.ids)?;
-        let d = rows.ncols();
-        rows.into_shape_with_order((n, t, d)).map_err(|e| {
-            Error::invalid(
-                "TimeEmbedding.forward",
-                format!("cannot view the rows as (N, T, D): {e}"),
-            )
-        })
+        self.shape = (0, 0);
+        let rows = self.embed.forward(xs)?;
+        self.shape = xs.dim();
+        Ok(rows)
     }
 
     /// Adds `dout`'s rows to `dW` at the last forward's ids (zeroing `dW`
@@ -111,8 +99,7 @@ impl<F: Float> TimeEmbedding<F> {
             ));
         }
         // The embedding checks D and that forward ran.
-        let rows = as_rows(dout, &mut self.buf);
-        self.embed.backward(rows)
+        self.embed.backward(dout)
     }
 }
 

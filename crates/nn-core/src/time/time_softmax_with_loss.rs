@@ -112,6 +112,8 @@ impl<F: Float> TimeSoftmaxWithLoss<F> {
     ) -> Result<F> {
         const OP: &str = "TimeSoftmaxWithLoss.forward";
         let (n, t, v) = xs.dim();
+        // Nothing cached survives a failed forward.
+        self.count = 0;
         let ts = ts.into();
         let fits = match &ts {
             TimeLabels::Ids(ids) => ids.dim() == (n, t),

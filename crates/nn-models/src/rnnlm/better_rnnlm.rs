@@ -6,10 +6,12 @@ use nn_core::shared::{Orientation, Shared};
 use nn_core::time::{
     CellWeights, TimeAffine, TimeDropout, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
 };
-use nn_core::{Float, Param, Parameters, Randn, Result, SharedRng, scoped};
+use nn_core::{Float, ForwardState, Param, Parameters, Randn, Result, SharedRng, scoped};
 
 use super::rnnlm::{lstm_state, set_lstm_state};
-use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
+use super::{
+    LanguageModel, NamedModel, backward_loss, check_state_count, forward_loss, scaled_randn,
+};
 use crate::shapes::{agree, check_sizes};
 
 /// The book's `BetterRnnlm(vocab_size, wordvec_size, hidden_size,
@@ -49,6 +51,7 @@ pub struct BetterRnnlm<F: Float> {
     loss: TimeSoftmaxWithLoss<F>,
     /// A handle to the dropout layers' generator.
     dropout_rng: SharedRng,
+    pass: ForwardState,
 }
 
 /// Everything between the word ids and the scores (the book's `predict`),
@@ -64,26 +67,32 @@ struct Layers<F: Float> {
 }
 
 impl<F: Float> Layers<F> {
-    fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
+    fn predict(
+        &mut self,
+        op: &'static str,
+        xs: ArrayView2<'_, usize>,
+    ) -> Result<ArrayView3<'_, F>> {
         let [d1, d2, d3] = &mut self.drops;
-        let x = self.embed.forward(xs)?;
-        let x = d1.forward(x)?;
-        let x = self.lstm1.forward(x)?;
-        let x = d2.forward(x)?;
-        let x = self.lstm2.forward(x)?;
-        let x = d3.forward(x)?;
-        self.affine.forward(x)
+        let at = |part: &'static str| move |e: nn_core::Error| e.within(op, part);
+        let x = self.embed.forward(xs).map_err(at("embed"))?;
+        let x = d1.forward(x).map_err(at("dropout1"))?;
+        let x = self.lstm1.forward(x).map_err(at("lstm1"))?;
+        let x = d2.forward(x).map_err(at("dropout2"))?;
+        let x = self.lstm2.forward(x).map_err(at("lstm2"))?;
+        let x = d3.forward(x).map_err(at("dropout3"))?;
+        self.affine.forward(x).map_err(at("affine"))
     }
 
-    fn backward(&mut self, dscores: ArrayView3<'_, F>) -> Result<()> {
+    fn backward(&mut self, op: &'static str, dscores: ArrayView3<'_, F>) -> Result<()> {
         let [d1, d2, d3] = &mut self.drops;
-        let dout = self.affine.backward(dscores)?;
-        let dout = d3.backward(dout)?;
-        let dout = self.lstm2.backward(dout)?;
-        let dout = d2.backward(dout)?;
-        let dout = self.lstm1.backward(dout)?;
-        let dout = d1.backward(dout)?;
-        self.embed.backward(dout)
+        let at = |part: &'static str| move |e: nn_core::Error| e.within(op, part);
+        let dout = self.affine.backward(dscores).map_err(at("affine"))?;
+        let dout = d3.backward(dout).map_err(at("dropout3"))?;
+        let dout = self.lstm2.backward(dout).map_err(at("lstm2"))?;
+        let dout = d2.backward(dout).map_err(at("dropout2"))?;
+        let dout = self.lstm1.backward(dout).map_err(at("lstm1"))?;
+        let dout = d1.backward(dout).map_err(at("dropout1"))?;
+        self.embed.backward(dout).map_err(at("embed"))
     }
 }
 
@@ -186,6 +195,7 @@ impl<F: Float> BetterRnnlm<F> {
             loss: TimeSoftmaxWithLoss::new(),
             embed_w,
             dropout_rng,
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -250,12 +260,13 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
     }
 
     fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        self.layers.predict(xs)
+        self.layers.predict("BetterRnnlm.predict", xs)
     }
 
     fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
-        let scores = self.layers.predict(xs)?;
-        self.loss.forward(scores, ts)
+        const OP: &str = "BetterRnnlm.forward";
+        let scores = self.layers.predict(OP, xs);
+        forward_loss(OP, &mut self.loss, &mut self.pass, scores, ts)
     }
 
     fn backward(&mut self) -> Result<()> {
@@ -263,8 +274,9 @@ impl<F: Float> LanguageModel<F> for BetterRnnlm<F> {
     }
 
     fn backward_with(&mut self, dout: F) -> Result<()> {
-        let dscores = self.loss.backward(dout)?;
-        self.layers.backward(dscores)
+        const OP: &str = "BetterRnnlm.backward";
+        let dscores = backward_loss(OP, &mut self.loss, self.pass, dout)?;
+        self.layers.backward(OP, dscores)
     }
 
     fn reset_state(&mut self) {

@@ -43,7 +43,8 @@ pub use simple_rnnlm::SimpleRnnlm;
 pub use trainer::{FitConfig, IterationReport, RnnlmTrainer};
 
 use ndarray::{Array2, ArrayView2, ArrayView3};
-use nn_core::{Float, Randn, Result, SharedRng};
+use nn_core::time::TimeSoftmaxWithLoss;
+use nn_core::{Float, ForwardState, Randn, Result, SharedRng};
 
 /// The book's `(rn(rows, cols) / scale).astype('f')`: the normal draw
 /// divided in double precision, then rounded to the float type, so that in
@@ -125,6 +126,33 @@ pub trait LanguageModel<F: Float>: NamedModel<F> {
     fn dropout_rng(&self) -> Option<&SharedRng> {
         None
     }
+}
+
+/// The loss of `scores` (a model's prediction, or the error of it) against
+/// `ts`, recording in `pass` how the forward ended: the end of every
+/// language model's forward. `op` names the model's forward in errors.
+pub(crate) fn forward_loss<F: Float>(
+    op: &'static str,
+    loss: &mut TimeSoftmaxWithLoss<F>,
+    pass: &mut ForwardState,
+    scores: Result<ArrayView3<'_, F>>,
+    ts: ArrayView2<'_, isize>,
+) -> Result<F> {
+    let result = scores.and_then(|s| loss.forward(s, ts).map_err(|e| e.within(op, "loss")));
+    *pass = ForwardState::of(&result);
+    result
+}
+
+/// The loss's gradient for the last forward, once `pass` says it
+/// succeeded: the start of every language model's backward.
+pub(crate) fn backward_loss<'l, F: Float>(
+    op: &'static str,
+    loss: &'l mut TimeSoftmaxWithLoss<F>,
+    pass: ForwardState,
+    dout: F,
+) -> Result<ArrayView3<'l, F>> {
+    pass.check(op)?;
+    loss.backward(dout).map_err(|e| e.within(op, "loss"))
 }
 
 /// Checks that `state` holds `count` arrays (or none), for

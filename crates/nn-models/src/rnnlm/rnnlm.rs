@@ -4,10 +4,12 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 use nn_core::time::{
     CellWeights, TimeAffine, TimeEmbedding, TimeLayer, TimeLstm, TimeSoftmaxWithLoss,
 };
-use nn_core::{Float, Param, Parameters, Randn, Result};
+use nn_core::{Float, ForwardState, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
-use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
+use super::{
+    LanguageModel, NamedModel, backward_loss, check_state_count, forward_loss, scaled_randn,
+};
 use crate::shapes::check_sizes;
 
 /// The book's `Rnnlm(vocab_size, wordvec_size, hidden_size)`:
@@ -29,6 +31,7 @@ use crate::shapes::check_sizes;
 pub struct Rnnlm<F: Float> {
     stack: Stack<F, TimeLstm<F>>,
     loss: TimeSoftmaxWithLoss<F>,
+    pass: ForwardState,
 }
 
 impl<F: Float> Rnnlm<F> {
@@ -95,6 +98,7 @@ impl<F: Float> Rnnlm<F> {
         Ok(Self {
             stack,
             loss: TimeSoftmaxWithLoss::new(),
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -144,12 +148,13 @@ impl<F: Float> LanguageModel<F> for Rnnlm<F> {
     }
 
     fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        self.stack.predict(xs)
+        self.stack.predict("Rnnlm.predict", xs)
     }
 
     fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
-        let scores = self.stack.predict(xs)?;
-        self.loss.forward(scores, ts)
+        const OP: &str = "Rnnlm.forward";
+        let scores = self.stack.predict(OP, xs);
+        forward_loss(OP, &mut self.loss, &mut self.pass, scores, ts)
     }
 
     fn backward(&mut self) -> Result<()> {
@@ -157,8 +162,9 @@ impl<F: Float> LanguageModel<F> for Rnnlm<F> {
     }
 
     fn backward_with(&mut self, dout: F) -> Result<()> {
-        let dscores = self.loss.backward(dout)?;
-        self.stack.backward(dscores)
+        const OP: &str = "Rnnlm.backward";
+        let dscores = backward_loss(OP, &mut self.loss, self.pass, dout)?;
+        self.stack.backward(OP, dscores)
     }
 
     fn reset_state(&mut self) {

@@ -4,10 +4,12 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 use nn_core::time::{
     CellWeights, TimeAffine, TimeEmbedding, TimeLayer, TimeRnn, TimeSoftmaxWithLoss,
 };
-use nn_core::{Float, Param, Parameters, Randn, Result};
+use nn_core::{Float, ForwardState, Param, Parameters, Randn, Result};
 
 use super::stack::Stack;
-use super::{LanguageModel, NamedModel, check_state_count, scaled_randn};
+use super::{
+    LanguageModel, NamedModel, backward_loss, check_state_count, forward_loss, scaled_randn,
+};
 use crate::shapes::check_sizes;
 
 /// The book's `SimpleRnnlm(vocab_size, wordvec_size, hidden_size)`:
@@ -30,6 +32,7 @@ use crate::shapes::check_sizes;
 pub struct SimpleRnnlm<F: Float> {
     stack: Stack<F, TimeRnn<F>>,
     loss: TimeSoftmaxWithLoss<F>,
+    pass: ForwardState,
 }
 
 impl<F: Float> SimpleRnnlm<F> {
@@ -79,6 +82,7 @@ impl<F: Float> SimpleRnnlm<F> {
         Ok(Self {
             stack,
             loss: TimeSoftmaxWithLoss::new(),
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -131,12 +135,13 @@ impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
     }
 
     fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        self.stack.predict(xs)
+        self.stack.predict("SimpleRnnlm.predict", xs)
     }
 
     fn forward(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, isize>) -> Result<F> {
-        let scores = self.stack.predict(xs)?;
-        self.loss.forward(scores, ts)
+        const OP: &str = "SimpleRnnlm.forward";
+        let scores = self.stack.predict(OP, xs);
+        forward_loss(OP, &mut self.loss, &mut self.pass, scores, ts)
     }
 
     fn backward(&mut self) -> Result<()> {
@@ -144,8 +149,9 @@ impl<F: Float> LanguageModel<F> for SimpleRnnlm<F> {
     }
 
     fn backward_with(&mut self, dout: F) -> Result<()> {
-        let dscores = self.loss.backward(dout)?;
-        self.stack.backward(dscores)
+        const OP: &str = "SimpleRnnlm.backward";
+        let dscores = backward_loss(OP, &mut self.loss, self.pass, dout)?;
+        self.stack.backward(OP, dscores)
     }
 
     fn reset_state(&mut self) {

@@ -53,18 +53,32 @@ impl<F: Float, R: TimeLayer<F>> Stack<F, R> {
         })
     }
 
-    /// The scores `(N, T, V)` for word ids `(N, T)`.
-    pub(crate) fn predict(&mut self, xs: ArrayView2<'_, usize>) -> Result<ArrayView3<'_, F>> {
-        let embedded = self.embed.forward(xs)?;
-        let hs = self.rnn.forward(embedded)?;
-        self.affine.forward(hs)
+    /// The scores `(N, T, V)` for word ids `(N, T)`; a layer's error comes
+    /// behind `op` and the layer's name.
+    pub(crate) fn predict(
+        &mut self,
+        op: &'static str,
+        xs: ArrayView2<'_, usize>,
+    ) -> Result<ArrayView3<'_, F>> {
+        let embedded = self.embed.forward(xs).map_err(|e| e.within(op, "embed"))?;
+        let hs = self
+            .rnn
+            .forward(embedded)
+            .map_err(|e| e.within(op, self.rnn_name))?;
+        self.affine.forward(hs).map_err(|e| e.within(op, "affine"))
     }
 
     /// Backpropagates `dscores` through the three layers.
-    pub(crate) fn backward(&mut self, dscores: ArrayView3<'_, F>) -> Result<()> {
-        let dout = self.affine.backward(dscores)?;
-        let dout = self.rnn.backward(dout)?;
-        self.embed.backward(dout)
+    pub(crate) fn backward(&mut self, op: &'static str, dscores: ArrayView3<'_, F>) -> Result<()> {
+        let dout = self
+            .affine
+            .backward(dscores)
+            .map_err(|e| e.within(op, "affine"))?;
+        let dout = self
+            .rnn
+            .backward(dout)
+            .map_err(|e| e.within(op, self.rnn_name))?;
+        self.embed.backward(dout).map_err(|e| e.within(op, "embed"))
     }
 
     /// The vocabulary's size.

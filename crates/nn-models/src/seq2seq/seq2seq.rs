@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3};
 use nn_core::time::TimeSoftmaxWithLoss;
-use nn_core::{Float, Param, Parameters, Randn, Result, scoped};
+use nn_core::{Float, ForwardState, Param, Parameters, Randn, Result, scoped};
 use nn_train::Model;
 
 use super::decoder::{Decoder, Seq2seqDecoder};
@@ -50,6 +50,7 @@ pub struct Seq2seq<F: Float, D: Seq2seqDecoder<F> = Decoder<F>> {
     targets: Targets,
     /// ∂L/∂(the encoder's states), from the decoder.
     denc_hs: Array3<F>,
+    pass: ForwardState,
 }
 
 /// The book's `PeekySeq2seq`: [`Seq2seq`] with a
@@ -108,6 +109,7 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
             softmax: TimeSoftmaxWithLoss::new(),
             targets: Targets::default(),
             denc_hs: Array3::zeros((0, 0, 0)),
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -146,11 +148,26 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
         xs: ArrayView2<'_, usize>,
         ts: ArrayView2<'_, usize>,
     ) -> Result<F> {
+        let loss = self.forward_parts(xs, ts);
+        self.pass = ForwardState::of(&loss);
+        loss
+    }
+
+    fn forward_parts(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, usize>) -> Result<F> {
+        const OP: &str = "Seq2seq.forward";
         let vocab = self.encoder.vocab_size();
-        let decoder_xs = self.targets.split("Seq2seq.forward", xs, ts, vocab)?;
-        let hs = self.encoder.forward_all(xs)?;
-        let score = self.decoder.forward(decoder_xs, hs)?;
-        self.softmax.forward(score, self.targets.view())
+        let decoder_xs = self.targets.split(OP, xs, ts, vocab)?;
+        let hs = self
+            .encoder
+            .forward_all(xs)
+            .map_err(|e| e.within(OP, "encoder"))?;
+        let score = self
+            .decoder
+            .forward(decoder_xs, hs)
+            .map_err(|e| e.within(OP, "decoder"))?;
+        self.softmax
+            .forward(score, self.targets.view())
+            .map_err(|e| e.within(OP, "loss"))
     }
 
     /// Fills every gradient for the last forward (the book's `backward()`).
@@ -167,9 +184,18 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seq<F, D> {
     /// # Errors
     /// Called before forward, or `dout` not finite.
     pub fn backward_with(&mut self, dout: F) -> Result<()> {
-        let dscore = self.softmax.backward(dout)?;
-        self.decoder.backward(dscore, &mut self.denc_hs)?;
-        self.encoder.backward_all(self.denc_hs.view())
+        const OP: &str = "Seq2seq.backward";
+        self.pass.check(OP)?;
+        let dscore = self
+            .softmax
+            .backward(dout)
+            .map_err(|e| e.within(OP, "loss"))?;
+        self.decoder
+            .backward(dscore, &mut self.denc_hs)
+            .map_err(|e| e.within(OP, "decoder"))?;
+        self.encoder
+            .backward_all(self.denc_hs.view())
+            .map_err(|e| e.within(OP, "encoder"))
     }
 }
 
@@ -184,9 +210,17 @@ impl<F: Float, D: Seq2seqDecoder<F>> Seq2seqModel<F> for Seq2seq<F, D> {
         start_ids: &[usize],
         sample_size: usize,
     ) -> Result<Array2<usize>> {
-        check_ids("Seq2seq.generate", "xs", xs, self.encoder.vocab_size())?;
-        let hs = self.encoder.forward_all(xs)?;
-        self.decoder.generate(hs, start_ids, sample_size)
+        const OP: &str = "Seq2seq.generate";
+        check_ids(OP, "xs", xs, self.encoder.vocab_size())?;
+        // A generation is no forward to differentiate.
+        self.pass = ForwardState::NotRun;
+        let hs = self
+            .encoder
+            .forward_all(xs)
+            .map_err(|e| e.within(OP, "encoder"))?;
+        self.decoder
+            .generate(hs, start_ids, sample_size)
+            .map_err(|e| e.within(OP, "decoder"))
     }
 }
 

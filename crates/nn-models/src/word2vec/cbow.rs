@@ -1,7 +1,9 @@
 //! `CBOW` with negative sampling (`ch04/cbow.py`).
 
 use ndarray::{Array2, ArrayView2};
-use nn_core::{Embedding, Float, Param, Parameters, Randn, Result, Shared, SharedRef};
+use nn_core::{
+    Embedding, Float, ForwardState, Param, Parameters, Randn, Result, Shared, SharedRef,
+};
 use nn_train::Model;
 
 use super::{NegativeSamplingLoss, book_weight, check_batch, shared_pair, sum_into};
@@ -34,6 +36,7 @@ pub struct Cbow<F: Float> {
     ns_loss: NegativeSamplingLoss<F>,
     h: Array2<F>,
     dh: Array2<F>,
+    pass: ForwardState,
 }
 
 impl<F: Float> Cbow<F> {
@@ -84,6 +87,7 @@ impl<F: Float> Cbow<F> {
             w_out,
             h: Array2::zeros((0, 0)),
             dh: Array2::zeros((0, 0)),
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -111,19 +115,16 @@ impl<F: Float> Cbow<F> {
     /// `h` = the mean of the context rows (the book's `h *= 1 / len(...)`).
     fn mean_of_contexts(
         &mut self,
+        op: &'static str,
         contexts: ArrayView2<'_, usize>,
         target: &[usize],
     ) -> Result<()> {
         let vocab = self.w_in.dim().0;
-        check_batch(
-            "CBOW.forward",
-            &contexts,
-            target,
-            self.in_layers.len(),
-            vocab,
-        )?;
+        check_batch(op, &contexts, target, self.in_layers.len(), vocab)?;
         for (i, layer) in self.in_layers.iter_mut().enumerate() {
-            let rows = layer.forward(contexts.column(i))?;
+            let rows = layer
+                .forward(contexts.column(i))
+                .map_err(|e| e.within(op, format!("in_layers[{i}]")))?;
             sum_into(&mut self.h, i == 0, &rows);
         }
         self.h *= F::from_f64(1.0 / self.in_layers.len() as f64);
@@ -142,9 +143,14 @@ impl<F: Float> Cbow<F> {
         target: &[usize],
         negative: ArrayView2<'_, usize>,
     ) -> Result<F> {
-        self.mean_of_contexts(contexts, target)?;
-        self.ns_loss
-            .forward_with_samples(self.h.view(), target.into(), negative)
+        const OP: &str = "CBOW.forward_with_samples";
+        let loss = self.mean_of_contexts(OP, contexts, target).and_then(|()| {
+            self.ns_loss
+                .forward_with_samples(self.h.view(), target.into(), negative)
+                .map_err(|e| e.within(OP, "ns_loss"))
+        });
+        self.pass = ForwardState::of(&loss);
+        loss
     }
 }
 
@@ -160,8 +166,14 @@ impl<F: Float> Model<F> for Cbow<F> {
     type Label = usize;
 
     fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
-        self.mean_of_contexts(contexts, target)?;
-        self.ns_loss.forward(self.h.view(), target.into())
+        const OP: &str = "CBOW.forward";
+        let loss = self.mean_of_contexts(OP, contexts, target).and_then(|()| {
+            self.ns_loss
+                .forward(self.h.view(), target.into())
+                .map_err(|e| e.within(OP, "ns_loss"))
+        });
+        self.pass = ForwardState::of(&loss);
+        loss
     }
 
     fn backward(&mut self) -> Result<()> {
@@ -169,14 +181,21 @@ impl<F: Float> Model<F> for Cbow<F> {
     }
 
     fn backward_with(&mut self, dout: F) -> Result<()> {
-        let dh = self.ns_loss.backward(dout)?;
+        const OP: &str = "CBOW.backward";
+        self.pass.check(OP)?;
+        let dh = self
+            .ns_loss
+            .backward(dout)
+            .map_err(|e| e.within(OP, "ns_loss"))?;
         if self.dh.dim() != dh.dim() {
             self.dh = Array2::zeros(dh.dim());
         }
         self.dh.assign(&dh);
         self.dh *= F::from_f64(1.0 / self.in_layers.len() as f64);
-        for layer in &mut self.in_layers {
-            layer.backward(self.dh.view())?;
+        for (i, layer) in self.in_layers.iter_mut().enumerate() {
+            layer
+                .backward(self.dh.view())
+                .map_err(|e| e.within(OP, format!("in_layers[{i}]")))?;
         }
         Ok(())
     }

@@ -64,11 +64,16 @@ pub(crate) fn check_batch(
             shape: contexts.shape().to_vec(),
         });
     }
-    let bad = contexts.iter().chain(target).find(|&&id| id >= vocab);
-    if let Some(&id) = bad {
+    if let Some(((n, c), &id)) = contexts.indexed_iter().find(|&(_, &id)| id >= vocab) {
         return Err(Error::invalid(
             op,
-            format!("word id {id} is outside the vocabulary of {vocab} words"),
+            format!("contexts[{n}, {c}] = {id} is outside the vocabulary of {vocab} words"),
+        ));
+    }
+    if let Some((n, &id)) = target.iter().enumerate().find(|&(_, &id)| id >= vocab) {
+        return Err(Error::invalid(
+            op,
+            format!("target[{n}] = {id} is outside the vocabulary of {vocab} words"),
         ));
     }
     Ok(())

@@ -118,6 +118,15 @@ impl<F: Float> NegativeSamplingLoss<F> {
                 ),
             ));
         }
+        let vocab = self.embed_dots[0].w().nrows();
+        if let Some(((n, k), &id)) = negative.indexed_iter().find(|&(_, &id)| id >= vocab) {
+            return Err(Error::invalid(
+                "NegativeSamplingLoss.forward",
+                format!(
+                    "negative sample [{n}, {k}] = {id} is outside the vocabulary of {vocab} words"
+                ),
+            ));
+        }
         self.negative = negative.to_owned();
         self.score(h, target)
     }

@@ -2,8 +2,8 @@
 
 use ndarray::{Array2, ArrayView2};
 use nn_core::{
-    Float, Labels, Layer, Loss, MatMul, Orientation, Param, Parameters, Randn, Result, Shared,
-    SharedRef, SoftmaxWithLoss,
+    Float, ForwardState, Labels, Layer, Loss, MatMul, Orientation, Param, Parameters, Randn,
+    Result, Shared, SharedRef, SoftmaxWithLoss,
 };
 use nn_train::Model;
 
@@ -42,6 +42,7 @@ pub struct SimpleCbow<F: Float> {
     x0: Array2<F>,
     x1: Array2<F>,
     h: Array2<F>,
+    pass: ForwardState,
 }
 
 impl<F: Float> SimpleCbow<F> {
@@ -74,6 +75,7 @@ impl<F: Float> SimpleCbow<F> {
             x0: Array2::zeros((0, 0)),
             x1: Array2::zeros((0, 0)),
             h: Array2::zeros((0, 0)),
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -132,21 +134,9 @@ impl<F: Float> Model<F> for SimpleCbow<F> {
     type Label = usize;
 
     fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
-        let vocab = self.w_in.dim().0;
-        check_batch("SimpleCBOW.forward", &contexts, target, 2, vocab)?;
-        let n = target.len();
-        one_hot_into(&mut self.x0, contexts.column(0).iter().copied(), n, vocab);
-        one_hot_into(&mut self.x1, contexts.column(1).iter().copied(), n, vocab);
-        let h0 = self.in_layer0.forward(self.x0.view())?;
-        if self.h.dim() != h0.dim() {
-            self.h = Array2::zeros(h0.dim());
-        }
-        self.h.assign(&h0);
-        let h1 = self.in_layer1.forward(self.x1.view())?;
-        let half = F::from_f64(0.5);
-        self.h.zip_mut_with(&h1, |h, &b| *h = (*h + b) * half);
-        let score = self.out_layer.forward(self.h.view())?;
-        Loss::forward(&mut self.loss_layer, score, Labels::Indices(target.into()))
+        let loss = self.forward_layers(contexts, target);
+        self.pass = ForwardState::of(&loss);
+        loss
     }
 
     fn backward(&mut self) -> Result<()> {
@@ -154,11 +144,54 @@ impl<F: Float> Model<F> for SimpleCbow<F> {
     }
 
     fn backward_with(&mut self, dout: F) -> Result<()> {
-        let ds = self.loss_layer.backward(dout)?;
-        let da = self.out_layer.backward(ds)?;
+        const OP: &str = "SimpleCBOW.backward";
+        self.pass.check(OP)?;
+        self.backward_layers(OP, dout)
+    }
+}
+
+impl<F: Float> SimpleCbow<F> {
+    fn forward_layers(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
+        const OP: &str = "SimpleCBOW.forward";
+        let vocab = self.w_in.dim().0;
+        check_batch(OP, &contexts, target, 2, vocab)?;
+        let n = target.len();
+        one_hot_into(&mut self.x0, contexts.column(0).iter().copied(), n, vocab);
+        one_hot_into(&mut self.x1, contexts.column(1).iter().copied(), n, vocab);
+        let at = |part: &'static str| move |e: nn_core::Error| e.within(OP, part);
+        let h0 = self
+            .in_layer0
+            .forward(self.x0.view())
+            .map_err(at("in_layer0"))?;
+        if self.h.dim() != h0.dim() {
+            self.h = Array2::zeros(h0.dim());
+        }
+        self.h.assign(&h0);
+        let h1 = self
+            .in_layer1
+            .forward(self.x1.view())
+            .map_err(at("in_layer1"))?;
+        let half = F::from_f64(0.5);
+        self.h.zip_mut_with(&h1, |h, &b| *h = (*h + b) * half);
+        let score = self
+            .out_layer
+            .forward(self.h.view())
+            .map_err(at("out_layer"))?;
+        Loss::forward(&mut self.loss_layer, score, Labels::Indices(target.into()))
+            .map_err(at("loss_layer"))
+    }
+
+    fn backward_layers(&mut self, op: &'static str, dout: F) -> Result<()> {
+        let at = |part: &'static str| move |e: nn_core::Error| e.within(op, part);
+        let ds = self.loss_layer.backward(dout).map_err(at("loss_layer"))?;
+        let da = self.out_layer.backward(ds).map_err(at("out_layer"))?;
         self.h.assign(&da);
         self.h *= F::from_f64(0.5);
-        self.in_layer1.backward_params_only(self.h.view())?;
-        self.in_layer0.backward_params_only(self.h.view())
+        self.in_layer1
+            .backward_params_only(self.h.view())
+            .map_err(at("in_layer1"))?;
+        self.in_layer0
+            .backward_params_only(self.h.view())
+            .map_err(at("in_layer0"))
     }
 }

@@ -2,8 +2,8 @@
 
 use ndarray::{Array2, ArrayView2};
 use nn_core::{
-    Float, Labels, Layer, Loss, MatMul, Orientation, Param, Parameters, Randn, Result, Shared,
-    SharedRef, SoftmaxWithLoss,
+    Float, ForwardState, Labels, Layer, Loss, MatMul, Orientation, Param, Parameters, Randn,
+    Result, Shared, SharedRef, SoftmaxWithLoss,
 };
 use nn_train::Model;
 
@@ -27,6 +27,7 @@ pub struct SimpleSkipGram<F: Float> {
     ds: Array2<F>,
     c0: Vec<usize>,
     c1: Vec<usize>,
+    pass: ForwardState,
 }
 
 impl<F: Float> SimpleSkipGram<F> {
@@ -59,6 +60,7 @@ impl<F: Float> SimpleSkipGram<F> {
             ds: Array2::zeros((0, 0)),
             c0: Vec::new(),
             c1: Vec::new(),
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -96,26 +98,9 @@ impl<F: Float> Model<F> for SimpleSkipGram<F> {
     type Label = usize;
 
     fn forward(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
-        let vocab = self.w_in.dim().0;
-        check_batch("SimpleSkipGram.forward", &contexts, target, 2, vocab)?;
-        one_hot_into(&mut self.x, target.iter().copied(), target.len(), vocab);
-        self.c0.clear();
-        self.c0.extend(contexts.column(0));
-        self.c1.clear();
-        self.c1.extend(contexts.column(1));
-        let h = self.in_layer.forward(self.x.view())?;
-        let s = self.out_layer.forward(h)?;
-        let l1 = Loss::forward(
-            &mut self.loss_layer1,
-            s,
-            Labels::Indices(self.c0[..].into()),
-        )?;
-        let l2 = Loss::forward(
-            &mut self.loss_layer2,
-            s,
-            Labels::Indices(self.c1[..].into()),
-        )?;
-        Ok(l1 + l2)
+        let loss = self.forward_layers(contexts, target);
+        self.pass = ForwardState::of(&loss);
+        loss
     }
 
     fn backward(&mut self) -> Result<()> {
@@ -123,13 +108,53 @@ impl<F: Float> Model<F> for SimpleSkipGram<F> {
     }
 
     fn backward_with(&mut self, dout: F) -> Result<()> {
-        let dl1 = self.loss_layer1.backward(dout)?;
+        const OP: &str = "SimpleSkipGram.backward";
+        self.pass.check(OP)?;
+        let at = |part: &'static str| move |e: nn_core::Error| e.within(OP, part);
+        let dl1 = self.loss_layer1.backward(dout).map_err(at("loss_layer1"))?;
         if self.ds.dim() != dl1.dim() {
             self.ds = Array2::zeros(dl1.dim());
         }
         self.ds.assign(&dl1);
-        self.ds += &self.loss_layer2.backward(dout)?;
-        let dh = self.out_layer.backward(self.ds.view())?;
-        self.in_layer.backward_params_only(dh)
+        self.ds += &self.loss_layer2.backward(dout).map_err(at("loss_layer2"))?;
+        let dh = self
+            .out_layer
+            .backward(self.ds.view())
+            .map_err(at("out_layer"))?;
+        self.in_layer
+            .backward_params_only(dh)
+            .map_err(at("in_layer"))
+    }
+}
+
+impl<F: Float> SimpleSkipGram<F> {
+    fn forward_layers(&mut self, contexts: ArrayView2<'_, usize>, target: &[usize]) -> Result<F> {
+        const OP: &str = "SimpleSkipGram.forward";
+        let vocab = self.w_in.dim().0;
+        check_batch(OP, &contexts, target, 2, vocab)?;
+        one_hot_into(&mut self.x, target.iter().copied(), target.len(), vocab);
+        self.c0.clear();
+        self.c0.extend(contexts.column(0));
+        self.c1.clear();
+        self.c1.extend(contexts.column(1));
+        let at = |part: &'static str| move |e: nn_core::Error| e.within(OP, part);
+        let h = self
+            .in_layer
+            .forward(self.x.view())
+            .map_err(at("in_layer"))?;
+        let s = self.out_layer.forward(h).map_err(at("out_layer"))?;
+        let l1 = Loss::forward(
+            &mut self.loss_layer1,
+            s,
+            Labels::Indices(self.c0[..].into()),
+        )
+        .map_err(at("loss_layer1"))?;
+        let l2 = Loss::forward(
+            &mut self.loss_layer2,
+            s,
+            Labels::Indices(self.c1[..].into()),
+        )
+        .map_err(at("loss_layer2"))?;
+        Ok(l1 + l2)
     }
 }

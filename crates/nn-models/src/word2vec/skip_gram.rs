@@ -1,7 +1,9 @@
 //! `SkipGram` with negative sampling (`ch04/skip_gram.py`).
 
 use ndarray::{Array2, ArrayView2};
-use nn_core::{Embedding, Error, Float, Param, Parameters, Randn, Result, Shared, SharedRef};
+use nn_core::{
+    Embedding, Error, Float, ForwardState, Param, Parameters, Randn, Result, Shared, SharedRef,
+};
 use nn_train::Model;
 
 use super::{NegativeSamplingLoss, book_weight, check_batch, shared_pair, sum_into};
@@ -17,6 +19,7 @@ pub struct SkipGram<F: Float> {
     in_layer: Embedding<F>,
     loss_layers: Vec<NegativeSamplingLoss<F>>,
     dh: Array2<F>,
+    pass: ForwardState,
 }
 
 impl<F: Float> SkipGram<F> {
@@ -67,6 +70,7 @@ impl<F: Float> SkipGram<F> {
             w_out,
             loss_layers,
             dh: Array2::zeros((0, 0)),
+            pass: ForwardState::NotRun,
         })
     }
 
@@ -117,21 +121,31 @@ impl<F: Float> SkipGram<F> {
         target: &[usize],
         negative: Option<&[ArrayView2<'_, usize>]>,
     ) -> Result<F> {
+        let loss = self.run_layers(contexts, target, negative);
+        self.pass = ForwardState::of(&loss);
+        loss
+    }
+
+    fn run_layers(
+        &mut self,
+        contexts: ArrayView2<'_, usize>,
+        target: &[usize],
+        negative: Option<&[ArrayView2<'_, usize>]>,
+    ) -> Result<F> {
+        const OP: &str = "SkipGram.forward";
         let vocab = self.w_in.dim().0;
-        check_batch(
-            "SkipGram.forward",
-            &contexts,
-            target,
-            self.loss_layers.len(),
-            vocab,
-        )?;
-        let h = self.in_layer.forward(target)?;
+        check_batch(OP, &contexts, target, self.loss_layers.len(), vocab)?;
+        let h = self
+            .in_layer
+            .forward(target)
+            .map_err(|e| e.within(OP, "in_layer"))?;
         let mut loss = F::zero();
         for (i, layer) in self.loss_layers.iter_mut().enumerate() {
-            loss += match negative {
-                Some(n) => layer.forward_with_samples(h, contexts.column(i), n[i])?,
-                None => layer.forward(h, contexts.column(i))?,
+            let term = match negative {
+                Some(n) => layer.forward_with_samples(h, contexts.column(i), n[i]),
+                None => layer.forward(h, contexts.column(i)),
             };
+            loss += term.map_err(|e| e.within(OP, format!("loss_layers[{i}]")))?;
         }
         Ok(loss)
     }
@@ -157,10 +171,16 @@ impl<F: Float> Model<F> for SkipGram<F> {
     }
 
     fn backward_with(&mut self, dout: F) -> Result<()> {
+        const OP: &str = "SkipGram.backward";
+        self.pass.check(OP)?;
         for (i, layer) in self.loss_layers.iter_mut().enumerate() {
-            let dh = layer.backward(dout)?;
+            let dh = layer
+                .backward(dout)
+                .map_err(|e| e.within(OP, format!("loss_layers[{i}]")))?;
             sum_into(&mut self.dh, i == 0, &dh);
         }
-        self.in_layer.backward(self.dh.view())
+        self.in_layer
+            .backward(self.dh.view())
+            .map_err(|e| e.within(OP, "in_layer"))
     }
 }
