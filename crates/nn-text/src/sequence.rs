@@ -61,6 +61,41 @@ pub struct CharVocab {
 }
 
 impl CharVocab {
+    /// The characters of `text` numbered in order of first appearance.
+    ///
+    /// ```
+    /// let vocab = nn_text::sequence::CharVocab::from_text("hello");
+    /// assert_eq!(vocab.chars(), ['h', 'e', 'l', 'o']);
+    /// assert_eq!(vocab.encode("hole")?, [0, 3, 2, 1]);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    pub fn from_text(text: &str) -> Self {
+        let mut vocab = Self::default();
+        for c in text.chars() {
+            vocab.id_or_insert(c);
+        }
+        vocab
+    }
+
+    /// The vocabulary of `chars`, numbered in the given order (what
+    /// [`chars`](Self::chars) returns, read back).
+    ///
+    /// # Errors
+    /// A character that comes twice, named with both positions.
+    pub fn from_chars(chars: impl IntoIterator<Item = char>) -> Result<Self> {
+        let mut vocab = Self::default();
+        for (i, c) in chars.into_iter().enumerate() {
+            if let Some(first) = vocab.id(c) {
+                return Err(Error::invalid(
+                    "CharVocab.from_chars",
+                    format!("character {c:?} comes twice, at {first} and {i}"),
+                ));
+            }
+            vocab.id_or_insert(c);
+        }
+        Ok(vocab)
+    }
+
     /// The id of `c`, adding it if new.
     fn id_or_insert(&mut self, c: char) -> usize {
         let next = self.chars.len();

@@ -104,3 +104,19 @@ fn load_with_shuffles_from_the_callers_generator() {
         "a generator further on shuffles otherwise"
     );
 }
+
+/// A vocabulary built from a text, or read back from its characters.
+#[test]
+fn char_vocabularies_from_text_and_from_their_characters() {
+    use nn_text::sequence::CharVocab;
+    let vocab = CharVocab::from_text("abracadabra");
+    assert_eq!(vocab.chars(), ['a', 'b', 'r', 'c', 'd']);
+    let back = CharVocab::from_chars(vocab.chars().iter().copied()).unwrap();
+    assert_eq!(back, vocab);
+    assert_eq!(
+        CharVocab::from_chars("abca".chars())
+            .unwrap_err()
+            .to_string(),
+        "CharVocab.from_chars: character 'a' comes twice, at 0 and 3"
+    );
+}
