@@ -22,7 +22,7 @@
 //! net.backward()?;
 //! println!("loss {loss:.4}");
 //!
-//! // The book's params/grads lists: W1, b1, W2, b2 with their gradients.
+//! // The book's params/grads lists, by name: 0.W, 0.b, 2.W, 2.b.
 //! net.visit_params(&mut |p| {
 //!     println!("{}: {:?}, |grad| = {:.3e}", p.name, p.value.shape(), p.grad.sum());
 //!     Ok(())
@@ -30,6 +30,25 @@
 //!
 //! let report = GradCheck::default().model(&mut net, x.view(), &t)?;
 //! assert!(report.max_error < 1e-6, "{report}");
+//! # Ok::<(), nn_core::Error>(())
+//! ```
+//!
+//! Every layer is built from given weights (`from_weights`, the book's
+//! constructor) or drawn (`init`), and shows what it computed last:
+//!
+//! ```
+//! use nn_core::time::{TimeLayer, TimeLstm};
+//! use nn_core::{Init, Parameters};
+//! use ndarray::{Array1, Array2, Array3};
+//!
+//! let (d, h) = (3, 2);
+//! let mut lstm = TimeLstm::from_weights(Array2::from_elem((d, 4 * h), 0.1), Array2::zeros((h, 4 * h)), Array1::zeros(4 * h), true)?;
+//! let hs = lstm.forward(Array3::ones((5, 7, d)).view())?.to_owned(); // (N, T, H)
+//! assert_eq!(lstm.gates().dim(), (5, 7, 4 * h));                      // f, g, i, o at every step
+//! let (h_last, _c_last) = lstm.state().expect("stateful: carried into the next batch");
+//! assert_eq!(h_last, hs.slice(ndarray::s![.., 6, ..]));
+//! assert_eq!(lstm.param_names(), ["Wx", "Wh", "b"]);
+//! let drawn = TimeLstm::<f32>::init(d, h, true, Init::Xavier, &mut rand::rng())?; // the book's randn / √D
 //! # Ok::<(), nn_core::Error>(())
 //! ```
 //!

@@ -22,6 +22,30 @@
 //! assert_eq!((x.nrows(), t[299], w1.dim(), epoch_order.len()), (300, 2, (2, 10), 300));
 //! # Ok::<(), nn_core::Error>(())
 //! ```
+//!
+//! The book's run, trained by the book's [`Trainer`], saved by name and
+//! loaded again:
+//!
+//! ```
+//! use nn_core::{Affine, Init, Sequential, Sigmoid, SoftmaxWithLoss};
+//! use nn_optim::OptimizerKind;
+//! use nn_train::{FitConfig, NumpyRandom, Precision, Silent, Spiral, Trainer, load_params, save_params};
+//!
+//! let mut rng = NumpyRandom::new(1984);
+//! let (x, t) = Spiral::default().generate(&mut rng)?;
+//! let net = Sequential::new(SoftmaxWithLoss::new())
+//!     .with_named("affine1", Affine::init(2, 10, Init::BOOK, &mut rng)?)
+//!     .with_named("sigmoid", Sigmoid::new())
+//!     .with_named("affine2", Affine::init(10, 3, Init::BOOK, &mut rng)?);
+//! let mut trainer = Trainer::new(net, OptimizerKind::Sgd.build(Some(1.0))?);
+//! let config = FitConfig { max_epoch: 30, batch_size: 30, eval_interval: Some(10), ..FitConfig::default() };
+//! trainer.fit(x.view(), &t, &config, &mut rng, &mut Silent)?;
+//! let dir = tempfile::tempdir().map_err(|e| nn_core::Error::file("tmp", e.to_string()))?;
+//! let path = dir.path().join("params.npz");                // affine1.W, affine1.b, affine2.W, affine2.b
+//! save_params(&path, trainer.model(), Precision::Native)?;
+//! load_params(&path, trainer.model())?;
+//! # Ok::<(), nn_core::Error>(())
+//! ```
 
 #![warn(missing_docs)]
 
