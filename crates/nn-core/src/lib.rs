@@ -48,7 +48,7 @@
 //! let (h_last, _c_last) = lstm.state().expect("stateful: carried into the next batch");
 //! assert_eq!(h_last, hs.slice(ndarray::s![.., 6, ..]));
 //! assert_eq!(lstm.param_names(), ["Wx", "Wh", "b"]);
-//! let drawn = TimeLstm::<f32>::init(d, h, true, Init::Xavier, &mut rand::rng())?; // the book's randn / √D
+//! let _drawn = TimeLstm::<f32>::init(d, h, true, Init::Xavier, &mut rand::rng())?; // the book's randn / √D
 //! # Ok::<(), nn_core::Error>(())
 //! ```
 //!
