@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group};
 use nn_benches::zipf_corpus;
-use nn_models::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
+use nn_models::rnnlm::{LanguageModel, Rnnlm};
 use nn_optim::{Optimizer, OptimizerKind, clip_grads};
 use nn_train::NumpyRandom;
 
@@ -87,7 +87,7 @@ fn rnnlm(c: &mut Criterion) {
 }
 
 fn better_rnnlm(c: &mut Criterion) {
-    let mut model = book_better::<f32>(VOCAB, 650, 650, 0.5, 1984).unwrap();
+    let mut model = nn_benches::book_better::<f32>(VOCAB, 650, 650, 0.5, 1984).unwrap();
     let mut sgd = OptimizerKind::Sgd.build::<f32>(Some(20.0)).unwrap();
     let mut batches = Batches::new(20, 35);
     let mut group = c.benchmark_group("better_rnnlm");
@@ -104,16 +104,3 @@ fn better_rnnlm(c: &mut Criterion) {
 
 criterion_group!(benches, rnnlm, better_rnnlm);
 nn_benches::bench_main!(benches);
-
-/// The book's `BetterRnnlm` from numpy's seed `seed`: the weights and then
-/// every dropout mask drawn from the one generator, as the book draws them.
-fn book_better<F: nn_core::Float>(
-    v: usize,
-    d: usize,
-    h: usize,
-    ratio: f64,
-    seed: u32,
-) -> nn_core::Result<BetterRnnlm<F>> {
-    let rng = nn_core::SharedRng::new(NumpyRandom::new(seed));
-    BetterRnnlm::new(v, d, h, ratio, &mut *rng.lock(), rng.clone())
-}

@@ -338,6 +338,22 @@ pub fn zipf_corpus(vocab: usize, tokens: usize) -> Vec<usize> {
         .collect()
 }
 
+/// The book's `BetterRnnlm` from numpy's seed `seed`: the weights and then
+/// every dropout mask drawn from the one generator, as the book draws them.
+///
+/// # Errors
+/// As `BetterRnnlm::new`.
+pub fn book_better<F: Float>(
+    v: usize,
+    d: usize,
+    h: usize,
+    ratio: f64,
+    seed: u32,
+) -> Result<nn_models::rnnlm::BetterRnnlm<F>> {
+    let rng = nn_core::SharedRng::new(NumpyRandom::new(seed));
+    nn_models::rnnlm::BetterRnnlm::new(v, d, h, ratio, &mut *rng.lock(), rng.clone())
+}
+
 /// The median of `v` (the mean of the two middle values for an even
 /// count; NaN for none).
 pub fn median(mut v: Vec<f64>) -> f64 {

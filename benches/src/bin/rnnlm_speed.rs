@@ -10,7 +10,7 @@
 use nn_benches::timed;
 
 use ndarray::Array2;
-use nn_models::rnnlm::{BetterRnnlm, LanguageModel, Rnnlm};
+use nn_models::rnnlm::{LanguageModel, Rnnlm};
 use nn_optim::{OptimizerKind, clip_grads};
 use nn_text::ptb::{self, Source, Split};
 use nn_train::NumpyRandom;
@@ -92,7 +92,7 @@ fn main() -> nn_core::Result<()> {
         })
     };
     let (seconds, h, layers) = if better {
-        let mut model = book_better::<f32>(v, 650, 650, 0.5, 1984)?;
+        let mut model = nn_benches::book_better::<f32>(v, 650, 650, 0.5, 1984)?;
         (run(&mut model), 650, 2)
     } else {
         let mut model = Rnnlm::<f32>::new(v, 100, 100, &mut NumpyRandom::new(1984))?;
@@ -107,17 +107,4 @@ fn main() -> nn_core::Result<()> {
         gemm / seconds
     );
     Ok(())
-}
-
-/// The book's `BetterRnnlm` from numpy's seed `seed`: the weights and then
-/// every dropout mask drawn from the one generator, as the book draws them.
-fn book_better<F: nn_core::Float>(
-    v: usize,
-    d: usize,
-    h: usize,
-    ratio: f64,
-    seed: u32,
-) -> nn_core::Result<BetterRnnlm<F>> {
-    let rng = nn_core::SharedRng::new(NumpyRandom::new(seed));
-    BetterRnnlm::new(v, d, h, ratio, &mut *rng.lock(), rng.clone())
 }

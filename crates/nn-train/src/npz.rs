@@ -30,6 +30,16 @@ pub struct Npz {
     entries: Vec<(String, NpyArray)>,
 }
 
+impl IntoIterator for Npz {
+    type Item = (String, NpyArray);
+    type IntoIter = std::vec::IntoIter<(String, NpyArray)>;
+
+    /// The named arrays, in order, moved out.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
 impl Npz {
     /// No arrays.
     pub fn new() -> Self {

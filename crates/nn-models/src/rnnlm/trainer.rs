@@ -398,11 +398,8 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
     /// None in practice (the model's parameters are visited).
     pub fn checkpoint(&mut self) -> Result<Npz> {
         let mut npz = Npz::new();
-        let params = params_npz(&mut self.model, Precision::Native)?;
-        for name in params.names() {
-            if let Some(array) = params.get(name) {
-                npz.insert(format!("param.{name}"), array.clone());
-            }
+        for (name, array) in params_npz(&mut self.model, Precision::Native)? {
+            npz.insert(format!("param.{name}"), array);
         }
         insert_optimizer(&mut npz, &self.optimizer.state());
         let scalar = |v: u64| NpyArray::from(ArrayD::from_elem(IxDyn(&[]), v));

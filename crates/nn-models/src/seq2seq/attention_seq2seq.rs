@@ -3,11 +3,11 @@
 
 use ndarray::{Array3, ArrayView2, ArrayView3, s};
 use nn_core::attention::TimeAttention;
-use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Float, Param, Parameters, Result, scoped};
+use nn_core::time::TimeLayer;
+use nn_core::{Float, Param, Parameters, Result};
 
 use super::DecoderWeights;
-use super::decoder::{Seq2seqDecoder, decoder_layers, last_state};
+use super::decoder::{DecoderLayers, Seq2seqDecoder};
 use super::encoder::Encoder;
 use super::seq2seq::Seq2seq;
 
@@ -50,10 +50,8 @@ impl<F: Float> Seq2seq<F, AttentionDecoder<F>> {
 /// order: `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
 #[derive(Debug, Clone)]
 pub struct AttentionDecoder<F: Float> {
-    embed: TimeEmbedding<F>,
-    lstm: TimeLstm<F>,
+    layers: DecoderLayers<F>,
     attention: TimeAttention<F>,
-    affine: TimeAffine<F>,
     /// `[c, dec_hs]` `(N, T, 2H)`.
     affine_in: Array3<F>,
     ddec_hs: Array3<F>,
@@ -77,33 +75,25 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
     }
 
     fn from_weights(weights: DecoderWeights<F>) -> Result<Self> {
-        let (embed, lstm, affine) =
-            decoder_layers("AttentionDecoder.from_weights", weights, Self::input_sizes)?;
+        let layers = DecoderLayers::from_weights(
+            "AttentionDecoder.from_weights",
+            weights,
+            Self::input_sizes,
+        )?;
         Ok(Self {
-            embed,
-            lstm,
+            layers,
             attention: TimeAttention::new(),
-            affine,
             affine_in: Array3::zeros((0, 0, 0)),
             ddec_hs: Array3::zeros((0, 0, 0)),
         })
     }
 
-    fn embed(&self) -> &TimeEmbedding<F> {
-        &self.embed
-    }
-
-    fn lstm(&self) -> &TimeLstm<F> {
-        &self.lstm
-    }
-
-    fn affine(&self) -> &TimeAffine<F> {
-        &self.affine
+    fn layers(&self) -> &DecoderLayers<F> {
+        &self.layers
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {
-        self.lstm
-            .set_state(last_state("AttentionDecoder.forward", enc_hs)?, None)
+        self.layers.start("AttentionDecoder.forward", enc_hs)
     }
 
     /// Embedding → LSTM → attention over `enc_hs` → `[c, dec_hs]` → affine.
@@ -112,8 +102,8 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
         xs: ArrayView2<'_, usize>,
         enc_hs: ArrayView3<'_, F>,
     ) -> Result<ArrayView3<'_, F>> {
-        let out = self.embed.forward(xs)?;
-        let dec_hs = self.lstm.forward(out)?;
+        let out = self.layers.embed.forward(xs)?;
+        let dec_hs = self.layers.lstm.forward(out)?;
         let c = self.attention.forward(enc_hs, dec_hs)?;
         let (n, t, h) = dec_hs.dim();
         if self.affine_in.dim() != (n, t, 2 * h) {
@@ -121,12 +111,12 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
         }
         self.affine_in.slice_mut(s![.., .., ..h]).assign(&c);
         self.affine_in.slice_mut(s![.., .., h..]).assign(&dec_hs);
-        self.affine.forward(self.affine_in.view())
+        self.layers.affine.forward(self.affine_in.view())
     }
 
     /// ∂L/∂enc_hs: the attention's, plus the LSTM's `dh` at the last step.
     fn backward(&mut self, dscore: ArrayView3<'_, F>, denc_hs: &mut Array3<F>) -> Result<()> {
-        let dout = self.affine.backward(dscore)?;
+        let dout = self.layers.affine.backward(dscore)?;
         let h = dout.dim().2 / 2;
         let (denc, ddec_hs1) = self.attention.backward(dout.slice(s![.., .., ..h]))?;
         if self.ddec_hs.dim() != ddec_hs1.dim() {
@@ -138,11 +128,11 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
             *denc_hs = Array3::zeros(denc.dim());
         }
         denc_hs.assign(&denc);
-        let dxs = self.lstm.backward(self.ddec_hs.view())?;
-        self.embed.backward(dxs)?;
+        let dxs = self.layers.lstm.backward(self.ddec_hs.view())?;
+        self.layers.embed.backward(dxs)?;
         let last = denc_hs.dim().1 - 1;
         let mut at_last = denc_hs.slice_mut(s![.., last, ..]);
-        at_last += &self.lstm.dh();
+        at_last += &self.layers.lstm.dh();
         Ok(())
     }
 }
@@ -150,8 +140,6 @@ impl<F: Float> Seq2seqDecoder<F> for AttentionDecoder<F> {
 impl<F: Float> Parameters<F> for AttentionDecoder<F> {
     /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(&mut scoped("embed", f))?;
-        self.lstm.visit_params(&mut scoped("lstm", f))?;
-        self.affine.visit_params(&mut scoped("affine", f))
+        self.layers.visit_params(f)
     }
 }

@@ -71,15 +71,24 @@ pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
     where
         Self: Sized;
 
+    /// The three layers every decoder has.
+    fn layers(&self) -> &DecoderLayers<F>;
+
     /// The embedding layer (`embed.W`).
-    fn embed(&self) -> &TimeEmbedding<F>;
+    fn embed(&self) -> &TimeEmbedding<F> {
+        &self.layers().embed
+    }
 
     /// The LSTM: its weights, and after a forward its gates and its state
     /// (`state()`, `dh()` after a backward).
-    fn lstm(&self) -> &TimeLstm<F>;
+    fn lstm(&self) -> &TimeLstm<F> {
+        &self.layers().lstm
+    }
 
     /// The output layer (`affine.W`, `affine.b`).
-    fn affine(&self) -> &TimeAffine<F>;
+    fn affine(&self) -> &TimeAffine<F> {
+        &self.layers().affine
+    }
 
     /// The vocabulary size `V` (the rows of `embed.W`).
     fn vocab_size(&self) -> usize {
@@ -167,44 +176,72 @@ pub trait Seq2seqDecoder<F: Float>: Parameters<F> + Send {
     }
 }
 
-/// A decoder's three layers from its weights, after checking that they fit
-/// together: `embed.W` `(V, D)`, `lstm.Wx` `(lstm_in, 4H)`, `lstm.Wh`
-/// `(H, 4H)`, `affine.W` `(affine_in, V)`, with the widths `sizes(D, H)`;
-/// the LSTM stateful (its state is set from the encoder before each batch).
-pub(super) fn decoder_layers<F: Float>(
-    op: &'static str,
-    (embed_w, (wx, wh, b), affine_w, affine_b): DecoderWeights<F>,
-    sizes: fn(usize, usize) -> (usize, usize),
-) -> Result<(TimeEmbedding<F>, TimeLstm<F>, TimeAffine<F>)> {
-    let (d, h) = (embed_w.ncols(), wh.nrows());
-    let (lstm_in, affine_in) = sizes(d, h);
-    let wanted = |name: &str, rows: usize, array: &Array2<F>, what: &str| {
-        if array.nrows() == rows {
-            Ok(())
-        } else {
-            Err(Error::shape(
-                op,
-                format!(
-                    "{name} must have {rows} rows ({what}, with D = {d} from embed.W and \
-                     H = {h} from lstm.Wh), got {:?}",
-                    array.shape()
-                ),
-            ))
-        }
-    };
-    wanted("lstm.Wx", lstm_in, &wx, "the LSTM's input")?;
-    wanted("affine.W", affine_in, &affine_w, "the affine layer's input")?;
-    agree(
-        op,
-        "V",
-        ("embed.W", &embed_w, 0),
-        ("affine.W", &affine_w, 1),
-    )?;
-    Ok((
-        TimeEmbedding::from_weights(embed_w).map_err(|e| e.within(op, "embed"))?,
-        TimeLstm::from_weights(wx, wh, b, true).map_err(|e| e.within(op, "lstm"))?,
-        TimeAffine::from_weights(affine_w, affine_b).map_err(|e| e.within(op, "affine"))?,
-    ))
+/// The three layers every decoder has, named `embed`, `lstm` and `affine`:
+/// the embedding, the stateful LSTM (its state set from the encoder before
+/// each batch) and the output layer. The decoders differ in what they put
+/// between them.
+#[derive(Debug, Clone)]
+pub struct DecoderLayers<F: Float> {
+    pub(super) embed: TimeEmbedding<F>,
+    pub(super) lstm: TimeLstm<F>,
+    pub(super) affine: TimeAffine<F>,
+}
+
+impl<F: Float> DecoderLayers<F> {
+    /// The layers from a decoder's weights, after checking that they fit
+    /// together: `embed.W` `(V, D)`, `lstm.Wx` `(lstm_in, 4H)`, `lstm.Wh`
+    /// `(H, 4H)`, `affine.W` `(affine_in, V)`, with the widths `sizes(D, H)`.
+    pub(super) fn from_weights(
+        op: &'static str,
+        (embed_w, (wx, wh, b), affine_w, affine_b): DecoderWeights<F>,
+        sizes: fn(usize, usize) -> (usize, usize),
+    ) -> Result<Self> {
+        let (d, h) = (embed_w.ncols(), wh.nrows());
+        let (lstm_in, affine_in) = sizes(d, h);
+        let wanted = |name: &str, rows: usize, array: &Array2<F>, what: &str| {
+            if array.nrows() == rows {
+                Ok(())
+            } else {
+                Err(Error::shape(
+                    op,
+                    format!(
+                        "{name} must have {rows} rows ({what}, with D = {d} from embed.W and \
+                         H = {h} from lstm.Wh), got {:?}",
+                        array.shape()
+                    ),
+                ))
+            }
+        };
+        wanted("lstm.Wx", lstm_in, &wx, "the LSTM's input")?;
+        wanted("affine.W", affine_in, &affine_w, "the affine layer's input")?;
+        agree(
+            op,
+            "V",
+            ("embed.W", &embed_w, 0),
+            ("affine.W", &affine_w, 1),
+        )?;
+        Ok(Self {
+            embed: TimeEmbedding::from_weights(embed_w).map_err(|e| e.within(op, "embed"))?,
+            lstm: TimeLstm::from_weights(wx, wh, b, true).map_err(|e| e.within(op, "lstm"))?,
+            affine: TimeAffine::from_weights(affine_w, affine_b)
+                .map_err(|e| e.within(op, "affine"))?,
+        })
+    }
+
+    /// Starts the LSTM from the encoder's last state `h` (the cell from
+    /// zeros), as the book's `lstm.set_state(h)`; `op` names the decoder.
+    pub(super) fn start(&mut self, op: &'static str, enc_hs: ArrayView3<'_, F>) -> Result<()> {
+        self.lstm.set_state(last_state(op, enc_hs)?, None)
+    }
+}
+
+impl<F: Float> Parameters<F> for DecoderLayers<F> {
+    /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        self.embed.visit_params(&mut scoped("embed", f))?;
+        self.lstm.visit_params(&mut scoped("lstm", f))?;
+        self.affine.visit_params(&mut scoped("affine", f))
+    }
 }
 
 /// `enc_hs[:, -1]`, the encoder's last state.
@@ -260,9 +297,7 @@ pub(super) fn at_last_step<F: Float>(
 /// `affine.b`.
 #[derive(Debug, Clone)]
 pub struct Decoder<F: Float> {
-    embed: TimeEmbedding<F>,
-    lstm: TimeLstm<F>,
-    affine: TimeAffine<F>,
+    layers: DecoderLayers<F>,
     /// The shape of the encoder states of the last forward.
     enc_dim: (usize, usize, usize),
 }
@@ -277,31 +312,20 @@ impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
     }
 
     fn from_weights(weights: DecoderWeights<F>) -> Result<Self> {
-        let (embed, lstm, affine) =
-            decoder_layers("Decoder.from_weights", weights, Self::input_sizes)?;
+        let layers =
+            DecoderLayers::from_weights("Decoder.from_weights", weights, Self::input_sizes)?;
         Ok(Self {
-            embed,
-            lstm,
-            affine,
+            layers,
             enc_dim: (0, 0, 0),
         })
     }
 
-    fn embed(&self) -> &TimeEmbedding<F> {
-        &self.embed
-    }
-
-    fn lstm(&self) -> &TimeLstm<F> {
-        &self.lstm
-    }
-
-    fn affine(&self) -> &TimeAffine<F> {
-        &self.affine
+    fn layers(&self) -> &DecoderLayers<F> {
+        &self.layers
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {
-        self.lstm
-            .set_state(last_state("Decoder.forward", enc_hs)?, None)?;
+        self.layers.start("Decoder.forward", enc_hs)?;
         self.enc_dim = enc_hs.dim();
         Ok(())
     }
@@ -311,27 +335,30 @@ impl<F: Float> Seq2seqDecoder<F> for Decoder<F> {
         xs: ArrayView2<'_, usize>,
         _enc_hs: ArrayView3<'_, F>,
     ) -> Result<ArrayView3<'_, F>> {
-        let out = self.embed.forward(xs)?;
-        let out = self.lstm.forward(out)?;
-        self.affine.forward(out)
+        let out = self.layers.embed.forward(xs)?;
+        let out = self.layers.lstm.forward(out)?;
+        self.layers.affine.forward(out)
     }
 
     /// Only the last encoder state reaches the decoder: ∂L/∂enc_hs is the
     /// LSTM's `dh` there and zero elsewhere.
     fn backward(&mut self, dscore: ArrayView3<'_, F>, denc_hs: &mut Array3<F>) -> Result<()> {
-        let dout = self.affine.backward(dscore)?;
-        let dout = self.lstm.backward(dout)?;
-        self.embed.backward(dout)?;
-        at_last_step("Decoder.backward", denc_hs, self.enc_dim, self.lstm.dh())
+        let dout = self.layers.affine.backward(dscore)?;
+        let dout = self.layers.lstm.backward(dout)?;
+        self.layers.embed.backward(dout)?;
+        at_last_step(
+            "Decoder.backward",
+            denc_hs,
+            self.enc_dim,
+            self.layers.lstm.dh(),
+        )
     }
 }
 
 impl<F: Float> Parameters<F> for Decoder<F> {
     /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(&mut scoped("embed", f))?;
-        self.lstm.visit_params(&mut scoped("lstm", f))?;
-        self.affine.visit_params(&mut scoped("affine", f))
+        self.layers.visit_params(f)
     }
 }
 

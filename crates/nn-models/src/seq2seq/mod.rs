@@ -47,7 +47,7 @@ mod peeky_decoder;
 mod seq2seq;
 
 pub use attention_seq2seq::{AttentionDecoder, AttentionEncoder, AttentionSeq2seq};
-pub use decoder::{Decoder, Seq2seqDecoder};
+pub use decoder::{Decoder, DecoderLayers, Seq2seqDecoder};
 pub use encoder::Encoder;
 pub use eval::{EVAL_BATCH, Sample, Seq2seqEval, eval_seq2seq, eval_seq2seq_one_at_a_time};
 pub use peeky_decoder::PeekyDecoder;

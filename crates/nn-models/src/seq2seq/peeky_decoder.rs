@@ -1,11 +1,11 @@
 //! `PeekyDecoder` (`ch07/peeky_seq2seq.py`): the encoder's state at every step.
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, s};
-use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeLstm};
-use nn_core::{Error, Float, Param, Parameters, Result, scoped};
+use nn_core::time::TimeLayer;
+use nn_core::{Error, Float, Param, Parameters, Result};
 
 use super::DecoderWeights;
-use super::decoder::{Seq2seqDecoder, at_last_step, decoder_layers, last_state};
+use super::decoder::{DecoderLayers, Seq2seqDecoder, at_last_step, last_state};
 
 /// The book's `PeekyDecoder`: as [`Decoder`](super::Decoder), but the
 /// encoder's `h` is also joined to every step's input of the LSTM
@@ -17,9 +17,7 @@ use super::decoder::{Seq2seqDecoder, at_last_step, decoder_layers, last_state};
 /// `lstm.Wh`, `lstm.b`, `affine.W` `(2H, V)`, `affine.b`.
 #[derive(Debug, Clone)]
 pub struct PeekyDecoder<F: Float> {
-    embed: TimeEmbedding<F>,
-    lstm: TimeLstm<F>,
-    affine: TimeAffine<F>,
+    layers: DecoderLayers<F>,
     /// `[h, embed(x)]` `(N, T, H + D)` and `[h, lstm out]` `(N, T, 2H)`.
     lstm_in: Array3<F>,
     affine_in: Array3<F>,
@@ -72,13 +70,11 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
     }
 
     fn from_weights(weights: DecoderWeights<F>) -> Result<Self> {
-        let (embed, lstm, affine) =
-            decoder_layers("PeekyDecoder.from_weights", weights, Self::input_sizes)?;
+        let layers =
+            DecoderLayers::from_weights("PeekyDecoder.from_weights", weights, Self::input_sizes)?;
         let z = || Array3::zeros((0, 0, 0));
         Ok(Self {
-            embed,
-            lstm,
-            affine,
+            layers,
             lstm_in: z(),
             affine_in: z(),
             dh: Array2::zeros((0, 0)),
@@ -86,21 +82,12 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
         })
     }
 
-    fn embed(&self) -> &TimeEmbedding<F> {
-        &self.embed
-    }
-
-    fn lstm(&self) -> &TimeLstm<F> {
-        &self.lstm
-    }
-
-    fn affine(&self) -> &TimeAffine<F> {
-        &self.affine
+    fn layers(&self) -> &DecoderLayers<F> {
+        &self.layers
     }
 
     fn start(&mut self, enc_hs: ArrayView3<'_, F>) -> Result<()> {
-        self.lstm
-            .set_state(last_state("PeekyDecoder.forward", enc_hs)?, None)?;
+        self.layers.start("PeekyDecoder.forward", enc_hs)?;
         self.enc_dim = enc_hs.dim();
         Ok(())
     }
@@ -115,7 +102,7 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
         const OP: &str = "PeekyDecoder.forward";
         let h = last_state(OP, enc_hs)?;
         let (n, t) = xs.dim();
-        let hidden = self.lstm.hidden_size();
+        let hidden = self.layers.lstm.hidden_size();
         if h.dim() != (n, hidden) {
             return Err(Error::shape(
                 OP,
@@ -126,21 +113,21 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
                 ),
             ));
         }
-        let out = self.embed.forward(xs)?;
+        let out = self.layers.embed.forward(xs)?;
         let d = out.dim().2;
         resize(&mut self.lstm_in, (n, t, hidden + d));
         join(&mut self.lstm_in, h, out);
-        let out = self.lstm.forward(self.lstm_in.view())?;
+        let out = self.layers.lstm.forward(self.lstm_in.view())?;
         resize(&mut self.affine_in, (n, t, 2 * hidden));
         join(&mut self.affine_in, h, out);
-        self.affine.forward(self.affine_in.view())
+        self.layers.affine.forward(self.affine_in.view())
     }
 
     /// The peeked copies' gradients, summed over the steps, plus the LSTM's
     /// `dh`, at the last encoder step (the book's `dh`).
     fn backward(&mut self, dscore: ArrayView3<'_, F>, denc_hs: &mut Array3<F>) -> Result<()> {
-        let hidden = self.lstm.hidden_size();
-        let dout = self.affine.backward(dscore)?;
+        let hidden = self.layers.lstm.hidden_size();
+        let dout = self.layers.affine.backward(dscore)?;
         let n = dout.dim().0;
         if self.dh.dim() != (n, hidden) {
             self.dh = Array2::zeros((n, hidden));
@@ -148,10 +135,12 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
         self.dh.fill(F::zero());
         add_steps(&mut self.dh, dout.slice(s![.., .., ..hidden]));
         let dlstm = dout.slice_move(s![.., .., hidden..]);
-        let dx = self.lstm.backward(dlstm)?;
+        let dx = self.layers.lstm.backward(dlstm)?;
         add_steps(&mut self.dh, dx.slice(s![.., .., ..hidden]));
-        self.embed.backward(dx.slice_move(s![.., .., hidden..]))?;
-        self.dh += &self.lstm.dh();
+        self.layers
+            .embed
+            .backward(dx.slice_move(s![.., .., hidden..]))?;
+        self.dh += &self.layers.lstm.dh();
         at_last_step(
             "PeekyDecoder.backward",
             denc_hs,
@@ -164,8 +153,6 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
 impl<F: Float> Parameters<F> for PeekyDecoder<F> {
     /// `embed.W`, `lstm.Wx`, `lstm.Wh`, `lstm.b`, `affine.W`, `affine.b`.
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
-        self.embed.visit_params(&mut scoped("embed", f))?;
-        self.lstm.visit_params(&mut scoped("lstm", f))?;
-        self.affine.visit_params(&mut scoped("affine", f))
+        self.layers.visit_params(f)
     }
 }
