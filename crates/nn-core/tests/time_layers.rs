@@ -652,3 +652,99 @@ fn dropout_masks_equal_the_books_from_the_same_draws() {
     let out = d.forward(xs.view()).unwrap().to_owned();
     close("Dropout eval", &out, DROPOUT2_EVAL);
 }
+
+/// Deterministic weights and inputs in `[-0.5, 0.5)`, different for each `salt`.
+fn pattern(shape: &[usize], salt: usize) -> ndarray::ArrayD<f64> {
+    let mut k = salt * 7919;
+    ndarray::ArrayD::from_shape_fn(shape, |_| {
+        k = (k * 1_103_515_245 + 12_345) % 2_147_483_648;
+        k as f64 / 2_147_483_648.0 - 0.5
+    })
+}
+
+#[test]
+fn a_peeking_time_lstm_equals_the_lstm_on_the_joined_input() {
+    use nn_core::time::TimeLstm;
+    let (n, t, k, d, h) = (3, 5, 4, 2, 3);
+    let wx = pattern(&[k + d, 4 * h], 1)
+        .into_dimensionality::<Ix2>()
+        .unwrap();
+    let wh = pattern(&[h, 4 * h], 2)
+        .into_dimensionality::<Ix2>()
+        .unwrap();
+    let b = pattern(&[4 * h], 3).into_dimensionality::<Ix1>().unwrap();
+    let peeked = pattern(&[n, k], 4).into_dimensionality::<Ix2>().unwrap();
+    let xs = pattern(&[n, t, d], 5).into_dimensionality::<Ix3>().unwrap();
+    let dhs = pattern(&[n, t, h], 6).into_dimensionality::<Ix3>().unwrap();
+    let state = pattern(&[n, h], 7).into_dimensionality::<Ix2>().unwrap();
+    // The book's PeekyDecoder: [h, x] at every step, into a plain TimeLSTM.
+    let joined = Array3::from_shape_fn((n, t, k + d), |(i, s, j)| {
+        if j < k {
+            peeked[[i, j]]
+        } else {
+            xs[[i, s, j - k]]
+        }
+    });
+    let mut plain = TimeLstm::from_weights(wx.clone(), wh.clone(), b.clone(), true).unwrap();
+    let mut peeking = TimeLstm::from_weights(wx, wh, b, true).unwrap();
+    for layer in [&mut plain, &mut peeking] {
+        layer.set_state(state.view(), None).unwrap();
+    }
+    let expected = plain.forward(joined.view()).unwrap().to_owned();
+    let hs = peeking
+        .forward_peeking(peeked.view(), xs.view())
+        .unwrap()
+        .to_owned();
+    close("hs", &hs, (expected.shape(), expected.as_slice().unwrap()));
+    let dx = plain.backward(dhs.view()).unwrap().to_owned();
+    let (dpeeked, dxs) = peeking.backward_peeking(dhs.view()).unwrap();
+    let (dpeeked, dxs) = (dpeeked.to_owned(), dxs.to_owned());
+    let sum_over_steps = dx
+        .slice(ndarray::s![.., .., ..k])
+        .sum_axis(ndarray::Axis(1));
+    let rest = dx.slice(ndarray::s![.., .., k..]).to_owned();
+    close(
+        "dpeeked",
+        &dpeeked,
+        (sum_over_steps.shape(), sum_over_steps.as_slice().unwrap()),
+    );
+    close("dxs", &dxs, (rest.shape(), rest.as_slice().unwrap()));
+    close(
+        "dh",
+        &peeking.dh().to_owned(),
+        (&[n, h], plain.dh().to_owned().as_slice().unwrap()),
+    );
+    let (ours, theirs) = (grads(&mut peeking), grads(&mut plain));
+    for (name, (a, b)) in ["dWx", "dWh", "db"].iter().zip(ours.iter().zip(&theirs)) {
+        close(name, a, (b.shape(), b.as_slice().unwrap()));
+    }
+    // The two backwards are not interchangeable.
+    let e = peeking.backward(dhs.view()).unwrap_err().to_string();
+    assert!(
+        e.contains("TimeLSTM.backward") && e.contains("backward_peeking"),
+        "{e}"
+    );
+    plain.forward(joined.view()).unwrap();
+    let e = plain.backward_peeking(dhs.view()).unwrap_err().to_string();
+    assert!(e.contains("did not peek"), "{e}");
+    // A peeked input of other rows, or too wide for Wx.
+    let e = peeking
+        .forward_peeking(
+            pattern(&[2, k], 8)
+                .into_dimensionality::<Ix2>()
+                .unwrap()
+                .view(),
+            xs.view(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("TimeLSTM.forward_peeking") && e.contains("[2, 4]"),
+        "{e}"
+    );
+    let e = peeking
+        .forward_peeking(peeked.view(), Array3::zeros((n, t, d + 1)).view())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("TimeLSTM.forward_peeking"), "{e}");
+}

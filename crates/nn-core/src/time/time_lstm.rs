@@ -1,10 +1,17 @@
 //! `TimeLSTM`: the LSTM over `T` steps (`common/time_layers.py`).
 
-use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, s};
+use ndarray::iter::AxisChunksIterMut;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{
+    Array1, Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, Ix3, s,
+};
 
 use crate::layer::reshape_buffer;
+use crate::layers::affine::column_sums;
+use crate::parallel;
 use crate::time::TimeLayer;
 use crate::time::lstm::{gates_backward, gates_forward};
+use crate::time::time_rnn::rows;
 use crate::time::time_rnn::rows_mut;
 use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
 use crate::{Error, Float, Init, Param, Parameters, Randn, Result};
@@ -48,6 +55,13 @@ pub struct TimeLstm<F: Float> {
     das: Array3<F>,
     dc_prev: Array2<F>,
     dxs: Array3<F>,
+    /// The peeked input of the last forward, `(N, K)` (`K = 0` for a plain
+    /// forward), its part of the gates `(N, 4H)`, and in backward the
+    /// steps' gate gradients summed `(N, 4H)` and its gradient `(N, K)`.
+    peeked: Array2<F>,
+    peeked_gates: Array2<F>,
+    das_sum: Array2<F>,
+    dpeeked: Array2<F>,
     ready: bool,
 }
 
@@ -100,6 +114,10 @@ impl<F: Float> TimeLstm<F> {
             das: z3(),
             dc_prev: z2(),
             dxs: z3(),
+            peeked: z2(),
+            peeked_gates: z2(),
+            das_sum: z2(),
+            dpeeked: z2(),
             ready: false,
         })
     }
@@ -149,6 +167,256 @@ impl<F: Float> TimeLstm<F> {
         self.w.inputs()
     }
 
+    /// The forward of [`TimeLayer::forward`] and of
+    /// [`forward_peeking`](Self::forward_peeking): with `peeked` `(N, K)`,
+    /// `Wx`'s first `K` rows take it at every step, and the rest take `xs`.
+    fn forward_inner(
+        &mut self,
+        op: &'static str,
+        peeked: Option<ArrayView2<'_, F>>,
+        xs: ArrayView3<'_, F>,
+    ) -> Result<ArrayView3<'_, F>> {
+        let (n, t, _) = xs.dim();
+        let h = self.w.hidden();
+        let k = peeked.map_or(0, |p| p.ncols());
+        let carried = (self.stateful && self.has_state).then(|| self.h.nrows());
+        if let Some(p) = peeked
+            && (p.nrows() != n || k >= self.w.inputs())
+        {
+            return Err(Error::shape(
+                op,
+                format!(
+                    "peeked must be (N, K) with N the rows of xs and K < {} (the LSTM's input \
+                     width), and xs (N, T, {} − K) (peeked: {:?}, xs: {:?})",
+                    self.w.inputs(),
+                    self.w.inputs(),
+                    p.shape(),
+                    xs.shape()
+                ),
+            ));
+        }
+        check_sequence(op, (n, t, xs.dim().2 + k), self.w.inputs(), carried)?;
+        if carried.is_none() {
+            for s in [&mut self.h, &mut self.c] {
+                reshape_buffer(s, n, h);
+                s.fill(F::zero());
+            }
+        }
+        copy_rows(&xs, &mut self.xs);
+        if self.hs.dim() != (n, t, h) {
+            self.gates = Array3::zeros((n, t, 4 * h));
+            for a in [
+                &mut self.h_prevs,
+                &mut self.c_prevs,
+                &mut self.tanh_cs,
+                &mut self.cs,
+                &mut self.hs,
+            ] {
+                *a = Array3::zeros((n, t, h));
+            }
+        }
+        {
+            let mut all = rows_mut(&mut self.gates);
+            for mut row in all.rows_mut() {
+                row.assign(&self.w.b);
+            }
+            crate::parallel::gemm(
+                F::one(),
+                &self.xs.view(),
+                &self.w.wx.slice(s![k.., ..]),
+                F::one(),
+                &mut all,
+            );
+        }
+        reshape_buffer(&mut self.peeked, n, k);
+        if let Some(p) = peeked {
+            // The peeked input's part of the gates, the same at every step:
+            // one (N, K)·(K, 4H) product instead of T.
+            self.peeked.assign(&p);
+            reshape_buffer(&mut self.peeked_gates, n, 4 * h);
+            crate::parallel::gemm(
+                F::one(),
+                &p,
+                &self.w.wx.slice(s![..k, ..]),
+                F::zero(),
+                &mut self.peeked_gates.view_mut(),
+            );
+            for (mut seq, part) in self.gates.outer_iter_mut().zip(self.peeked_gates.rows()) {
+                for mut step in seq.rows_mut() {
+                    step += &part;
+                }
+            }
+        }
+        // The recurrence: each row of the batch is independent, so blocks
+        // of rows run on their own threads, each through every step.
+        let blocks = crate::parallel::row_blocks(n, n * t * h * 4 * h);
+        let per = n.div_ceil(blocks);
+        let wh = self.w.wh.view();
+        let state = self
+            .h
+            .axis_chunks_iter_mut(Axis(0), per)
+            .zip(self.c.axis_chunks_iter_mut(Axis(0), per));
+        let steps = chunks(&mut self.gates, per)
+            .zip(chunks(&mut self.h_prevs, per))
+            .zip(chunks(&mut self.c_prevs, per))
+            .zip(chunks(&mut self.tanh_cs, per))
+            .zip(chunks(&mut self.cs, per))
+            .zip(chunks(&mut self.hs, per))
+            .zip(state);
+        crate::parallel::for_each_block(
+            steps,
+            |((((((gates, h_prevs), c_prevs), tanh_cs), cs), hs), (h, c))| {
+                forward_steps(&wh, gates, h_prevs, c_prevs, tanh_cs, cs, hs, h, c);
+                Ok(())
+            },
+        )?;
+        self.has_state = true;
+        self.ready = true;
+        Ok(self.hs.view())
+    }
+
+    /// The recurrence backward, shared by both backwards: each step's gate
+    /// gradients into `das` and `dh` (∂L/∂h of the starting state).
+    fn backward_recurrence(&mut self, dout: ArrayView3<'_, F>) -> Result<()> {
+        let (n, t, h) = self.hs.dim();
+        if self.das.dim() != (n, t, 4 * h) {
+            self.das = Array3::zeros((n, t, 4 * h));
+        }
+        for s in [&mut self.dh, &mut self.dc, &mut self.dc_prev] {
+            reshape_buffer(s, n, h);
+            s.fill(F::zero());
+        }
+        let blocks = crate::parallel::row_blocks(n, n * t * h * 4 * h);
+        let per = n.div_ceil(blocks);
+        let wh = self.w.wh.view();
+        let state = self
+            .dh
+            .axis_chunks_iter_mut(Axis(0), per)
+            .zip(self.dc.axis_chunks_iter_mut(Axis(0), per))
+            .zip(self.dc_prev.axis_chunks_iter_mut(Axis(0), per));
+        let steps = dout
+            .axis_chunks_iter(Axis(0), per)
+            .zip(self.gates.axis_chunks_iter(Axis(0), per))
+            .zip(self.c_prevs.axis_chunks_iter(Axis(0), per))
+            .zip(self.tanh_cs.axis_chunks_iter(Axis(0), per))
+            .zip(self.das.axis_chunks_iter_mut(Axis(0), per))
+            .zip(state);
+        crate::parallel::for_each_block(
+            steps,
+            |(((((dout, gates), c_prevs), tanh_cs), das), ((dh, dc), dc_prev))| {
+                backward_steps(&wh, dout, gates, c_prevs, tanh_cs, das, dh, dc, dc_prev);
+                Ok(())
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The book's PeekyDecoder's LSTM, without its repeated work: the
+    /// input at every step is `[peeked, xs[:, t]]`, `peeked` `(N, K)` the
+    /// same at each step (the encoder's `h`), so its part of the gates,
+    /// `peeked·Wx[..K]`, is one product for the sequence instead of one per
+    /// step. Equal to [`forward`](TimeLayer::forward) on the joined input,
+    /// to rounding; `Wx` is `(K + D, 4H)` as there.
+    ///
+    /// # Errors
+    /// `peeked` not `(N, K)` with `0 < K <` the input width, `xs` not `(N,
+    /// T, D)` with `K + D` the input width, or a carried state of other rows.
+    pub fn forward_peeking(
+        &mut self,
+        peeked: ArrayView2<'_, F>,
+        xs: ArrayView3<'_, F>,
+    ) -> Result<ArrayView3<'_, F>> {
+        const OP: &str = "TimeLSTM.forward_peeking";
+        if peeked.ncols() == 0 {
+            return Err(Error::shape(
+                OP,
+                format!("peeked has no columns: {:?}", peeked.shape()),
+            ));
+        }
+        self.forward_inner(OP, Some(peeked), xs)
+    }
+
+    /// The backward of [`forward_peeking`](Self::forward_peeking): `(∂L/∂peeked
+    /// (N, K), ∂L/∂xs (N, T, D))`. The peeked part's gradients come from the
+    /// steps' gate gradients summed first: `dWx[..K] = peekedᵀ·Σₜ da`,
+    /// `∂L/∂peeked = (Σₜ da)·Wx[..K]ᵀ`. [`dh`](Self::dh) is the starting
+    /// state's, as after `backward`.
+    ///
+    /// # Errors
+    /// No peeking forward before it, or `dout` not of its output's shape.
+    pub fn backward_peeking(
+        &mut self,
+        dout: ArrayView3<'_, F>,
+    ) -> Result<(ArrayView2<'_, F>, ArrayView3<'_, F>)> {
+        const OP: &str = "TimeLSTM.backward_peeking";
+        let k = self.peeked.ncols();
+        if self.ready && k == 0 {
+            return Err(Error::invalid(
+                OP,
+                "the last forward did not peek: call backward".to_owned(),
+            ));
+        }
+        check_dout(OP, self.ready, &dout, self.hs.dim())?;
+        self.backward_recurrence(dout)?;
+        let (n, t, _) = self.das.dim();
+        let d = self.xs.ncols();
+        reshape_buffer(&mut self.das_sum, n, self.das.dim().2);
+        for (mut sum, seq) in self
+            .das_sum
+            .rows_mut()
+            .into_iter()
+            .zip(self.das.outer_iter())
+        {
+            sum.fill(F::zero());
+            for step in seq.rows() {
+                sum += &step;
+            }
+        }
+        let w = &mut self.w;
+        let das = rows(&self.das);
+        parallel::gemm(
+            F::one(),
+            &rows(&self.h_prevs).t(),
+            &das,
+            F::zero(),
+            &mut w.dwh.view_mut(),
+        );
+        parallel::gemm(
+            F::one(),
+            &self.xs.t(),
+            &das,
+            F::zero(),
+            &mut w.dwx.slice_mut(s![k.., ..]),
+        );
+        parallel::gemm(
+            F::one(),
+            &self.peeked.t(),
+            &self.das_sum.view(),
+            F::zero(),
+            &mut w.dwx.slice_mut(s![..k, ..]),
+        );
+        column_sums(&das, &mut w.db);
+        if self.dxs.dim() != (n, t, d) {
+            self.dxs = Array3::zeros((n, t, d));
+        }
+        parallel::gemm(
+            F::one(),
+            &das,
+            &w.wx.slice(s![k.., ..]).t(),
+            F::zero(),
+            &mut rows_mut(&mut self.dxs),
+        );
+        reshape_buffer(&mut self.dpeeked, n, k);
+        parallel::gemm(
+            F::one(),
+            &self.das_sum.view(),
+            &w.wx.slice(s![..k, ..]).t(),
+            F::zero(),
+            &mut self.dpeeked.view_mut(),
+        );
+        Ok((self.dpeeked.view(), self.dxs.view()))
+    }
+
     crate::time::weights::weight_views!();
 
     /// Every step's activated gates of the last forward, `(N, T, 4H)`, in
@@ -179,111 +447,19 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
     }
 
     fn forward(&mut self, xs: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
-        const OP: &str = "TimeLSTM.forward";
-        let (n, t, _) = xs.dim();
-        let h = self.w.hidden();
-        let carried = (self.stateful && self.has_state).then(|| self.h.nrows());
-        check_sequence(OP, xs.dim(), self.w.inputs(), carried)?;
-        if carried.is_none() {
-            for s in [&mut self.h, &mut self.c] {
-                reshape_buffer(s, n, h);
-                s.fill(F::zero());
-            }
-        }
-        copy_rows(&xs, &mut self.xs);
-        if self.hs.dim() != (n, t, h) {
-            self.gates = Array3::zeros((n, t, 4 * h));
-            for a in [
-                &mut self.h_prevs,
-                &mut self.c_prevs,
-                &mut self.tanh_cs,
-                &mut self.cs,
-                &mut self.hs,
-            ] {
-                *a = Array3::zeros((n, t, h));
-            }
-        }
-        {
-            let mut all = rows_mut(&mut self.gates);
-            for mut row in all.rows_mut() {
-                row.assign(&self.w.b);
-            }
-            crate::parallel::gemm(
-                F::one(),
-                &self.xs.view(),
-                &self.w.wx.view(),
-                F::one(),
-                &mut all,
-            );
-        }
-        for step in 0..t {
-            {
-                let (mut hp, mut cp) = (
-                    self.h_prevs.slice_mut(s![.., step, ..]),
-                    self.c_prevs.slice_mut(s![.., step, ..]),
-                );
-                if step == 0 {
-                    hp.assign(&self.h);
-                    cp.assign(&self.c);
-                } else {
-                    hp.assign(&self.hs.slice(s![.., step - 1, ..]));
-                    cp.assign(&self.cs.slice(s![.., step - 1, ..]));
-                }
-            }
-            let mut a = self.gates.slice_mut(s![.., step, ..]);
-            crate::parallel::gemm(
-                F::one(),
-                &self.h_prevs.slice(s![.., step, ..]),
-                &self.w.wh.view(),
-                F::one(),
-                &mut a,
-            );
-            gates_forward(
-                a,
-                self.c_prevs.slice(s![.., step, ..]),
-                self.cs.slice_mut(s![.., step, ..]),
-                self.tanh_cs.slice_mut(s![.., step, ..]),
-                self.hs.slice_mut(s![.., step, ..]),
-            );
-        }
-        self.h.assign(&self.hs.slice(s![.., t - 1, ..]));
-        self.c.assign(&self.cs.slice(s![.., t - 1, ..]));
-        self.has_state = true;
-        self.ready = true;
-        Ok(self.hs.view())
+        self.forward_inner("TimeLSTM.forward", None, xs)
     }
 
     fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
-        let (n, t, h) = self.hs.dim();
-        check_dout("TimeLSTM.backward", self.ready, &dout, (n, t, h))?;
-        if self.das.dim() != (n, t, 4 * h) {
-            self.das = Array3::zeros((n, t, 4 * h));
+        const OP: &str = "TimeLSTM.backward";
+        if self.ready && self.peeked.ncols() > 0 {
+            return Err(Error::invalid(
+                OP,
+                "the last forward peeked: call backward_peeking".to_owned(),
+            ));
         }
-        for s in [&mut self.dh, &mut self.dc, &mut self.dc_prev] {
-            reshape_buffer(s, n, h);
-            s.fill(F::zero());
-        }
-        for step in (0..t).rev() {
-            // dh_next = dhs[:, t] + dh, reusing dh's buffer.
-            self.dh += &dout.slice(s![.., step, ..]);
-            gates_backward(
-                self.dh.view(),
-                self.dc.view(),
-                self.gates.slice(s![.., step, ..]),
-                self.c_prevs.slice(s![.., step, ..]),
-                self.tanh_cs.slice(s![.., step, ..]),
-                self.das.slice_mut(s![.., step, ..]),
-                self.dc_prev.view_mut(),
-            );
-            std::mem::swap(&mut self.dc, &mut self.dc_prev);
-            crate::parallel::gemm(
-                F::one(),
-                &self.das.slice(s![.., step, ..]),
-                &self.w.wh.t(),
-                F::zero(),
-                &mut self.dh.view_mut(),
-            );
-        }
+        check_dout(OP, self.ready, &dout, self.hs.dim())?;
+        self.backward_recurrence(dout)?;
         self.w
             .backward_products(&self.das, &self.h_prevs, &self.xs, &mut self.dxs);
         Ok(self.dxs.view())
@@ -291,6 +467,100 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
 
     fn reset_state(&mut self) {
         self.has_state = false;
+    }
+}
+
+/// Consecutive blocks of `per` rows (the first axis) of `a`.
+pub(crate) fn chunks<F: Float>(a: &mut Array3<F>, per: usize) -> AxisChunksIterMut<'_, F, Ix3> {
+    a.axis_chunks_iter_mut(Axis(0), per)
+}
+
+/// The forward recurrence over one block of rows: each step's `h_{t−1}·Wh`
+/// added to the gates' `xs·Wx + b`, the gates, `c_t` and `h_t`; `h` and `c`
+/// hold the state it starts from and, after it, the last step's.
+#[allow(clippy::too_many_arguments)] // the step buffers of one block, by name
+fn forward_steps<F: Float>(
+    wh: &ArrayView2<'_, F>,
+    mut gates: ArrayViewMut3<'_, F>,
+    mut h_prevs: ArrayViewMut3<'_, F>,
+    mut c_prevs: ArrayViewMut3<'_, F>,
+    mut tanh_cs: ArrayViewMut3<'_, F>,
+    mut cs: ArrayViewMut3<'_, F>,
+    mut hs: ArrayViewMut3<'_, F>,
+    mut h: ArrayViewMut2<'_, F>,
+    mut c: ArrayViewMut2<'_, F>,
+) {
+    let t = gates.len_of(Axis(1));
+    for step in 0..t {
+        {
+            let (mut hp, mut cp) = (
+                h_prevs.slice_mut(s![.., step, ..]),
+                c_prevs.slice_mut(s![.., step, ..]),
+            );
+            if step == 0 {
+                hp.assign(&h);
+                cp.assign(&c);
+            } else {
+                hp.assign(&hs.slice(s![.., step - 1, ..]));
+                cp.assign(&cs.slice(s![.., step - 1, ..]));
+            }
+        }
+        let mut a = gates.slice_mut(s![.., step, ..]);
+        general_mat_mul(
+            F::one(),
+            &h_prevs.slice(s![.., step, ..]),
+            wh,
+            F::one(),
+            &mut a,
+        );
+        gates_forward(
+            a,
+            c_prevs.slice(s![.., step, ..]),
+            cs.slice_mut(s![.., step, ..]),
+            tanh_cs.slice_mut(s![.., step, ..]),
+            hs.slice_mut(s![.., step, ..]),
+        );
+    }
+    h.assign(&hs.slice(s![.., t - 1, ..]));
+    c.assign(&cs.slice(s![.., t - 1, ..]));
+}
+
+/// The backward recurrence over one block of rows, last step first: each
+/// step's gate gradients into `das`, `dh` and `dc` carried back a step
+/// (`dh` ends as ∂L/∂h of the starting state). `dh`, `dc` and `dc_prev`
+/// start at zero.
+#[allow(clippy::too_many_arguments)] // the step buffers of one block, by name
+fn backward_steps<'a, F: Float>(
+    wh: &ArrayView2<'_, F>,
+    dout: ArrayView3<'_, F>,
+    gates: ArrayView3<'_, F>,
+    c_prevs: ArrayView3<'_, F>,
+    tanh_cs: ArrayView3<'_, F>,
+    mut das: ArrayViewMut3<'_, F>,
+    mut dh: ArrayViewMut2<'_, F>,
+    mut dc: ArrayViewMut2<'a, F>,
+    mut dc_prev: ArrayViewMut2<'a, F>,
+) {
+    for step in (0..gates.len_of(Axis(1))).rev() {
+        // dh_next = dhs[:, t] + dh, reusing dh's buffer.
+        dh += &dout.slice(s![.., step, ..]);
+        gates_backward(
+            dh.view(),
+            dc.view(),
+            gates.slice(s![.., step, ..]),
+            c_prevs.slice(s![.., step, ..]),
+            tanh_cs.slice(s![.., step, ..]),
+            das.slice_mut(s![.., step, ..]),
+            dc_prev.view_mut(),
+        );
+        std::mem::swap(&mut dc, &mut dc_prev);
+        general_mat_mul(
+            F::one(),
+            &das.slice(s![.., step, ..]),
+            &wh.t(),
+            F::zero(),
+            &mut dh,
+        );
     }
 }
 

@@ -18,8 +18,9 @@ use super::decoder::{DecoderLayers, Seq2seqDecoder, at_last_step, last_state};
 #[derive(Debug, Clone)]
 pub struct PeekyDecoder<F: Float> {
     layers: DecoderLayers<F>,
-    /// `[h, embed(x)]` `(N, T, H + D)` and `[h, lstm out]` `(N, T, 2H)`.
-    lstm_in: Array3<F>,
+    /// `[h, lstm out]` `(N, T, 2H)`. (The LSTM's `[h, embed(x)]` is never
+    /// built: [`TimeLstm::forward_peeking`](nn_core::time::TimeLstm::forward_peeking)
+    /// takes `h` once for all steps.)
     affine_in: Array3<F>,
     dh: Array2<F>,
     /// The shape of the encoder states of the last forward.
@@ -75,7 +76,6 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
         let z = || Array3::zeros((0, 0, 0));
         Ok(Self {
             layers,
-            lstm_in: z(),
             affine_in: z(),
             dh: Array2::zeros((0, 0)),
             enc_dim: (0, 0, 0),
@@ -114,10 +114,9 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
             ));
         }
         let out = self.layers.embed.forward(xs)?;
-        let d = out.dim().2;
-        resize(&mut self.lstm_in, (n, t, hidden + d));
-        join(&mut self.lstm_in, h, out);
-        let out = self.layers.lstm.forward(self.lstm_in.view())?;
+        // `h`'s part of the LSTM's gates is the same at every step: one
+        // product for the sequence (the book computes it at each step).
+        let out = self.layers.lstm.forward_peeking(h, out)?;
         resize(&mut self.affine_in, (n, t, 2 * hidden));
         join(&mut self.affine_in, h, out);
         self.layers.affine.forward(self.affine_in.view())
@@ -135,11 +134,9 @@ impl<F: Float> Seq2seqDecoder<F> for PeekyDecoder<F> {
         self.dh.fill(F::zero());
         add_steps(&mut self.dh, dout.slice(s![.., .., ..hidden]));
         let dlstm = dout.slice_move(s![.., .., hidden..]);
-        let dx = self.layers.lstm.backward(dlstm)?;
-        add_steps(&mut self.dh, dx.slice(s![.., .., ..hidden]));
-        self.layers
-            .embed
-            .backward(dx.slice_move(s![.., .., hidden..]))?;
+        let (dpeeked, dx) = self.layers.lstm.backward_peeking(dlstm)?;
+        self.dh += &dpeeked;
+        self.layers.embed.backward(dx)?;
         self.dh += &self.layers.lstm.dh();
         at_last_step(
             "PeekyDecoder.backward",
