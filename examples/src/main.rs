@@ -609,7 +609,18 @@ fn info() {
     let verdict = match &advice {
         KernelAdvice::Fitting => "fit the CPU".to_owned(),
         KernelAdvice::UserChoice { coretype } => {
-            format!("set by OPENBLAS_CORETYPE={coretype} (yours, left as it is)")
+            // What the rule would pick without the user's setting.
+            let core = blas::blas_info().map(|i| i.core).unwrap_or_default();
+            let hint = match blas::advise(&core, blas::CpuFeatures::detect(), None, &[]) {
+                KernelAdvice::Switch {
+                    coretype: better, ..
+                } => format!(
+                    "; this CPU would run {better}'s kernels, faster: \
+                     OPENBLAS_CORETYPE={better}"
+                ),
+                _ => String::new(),
+            };
+            format!("set by OPENBLAS_CORETYPE={coretype} (yours, left as it is{hint})")
         }
         _ => blas::kernel_warning(&advice).unwrap_or_default(),
     };

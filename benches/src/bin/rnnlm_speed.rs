@@ -50,6 +50,8 @@ fn gemm_seconds(v: usize, h: usize, layers: usize, n: usize, t: usize, iters: us
 }
 
 fn main() -> nn_core::Result<()> {
+    // As the commands: OpenBLAS kernels that fit the CPU, restarting if need be.
+    nn_core::blas::ensure_fitting_kernels();
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| {
         args.iter()

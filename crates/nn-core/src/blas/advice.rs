@@ -15,6 +15,13 @@ const AVX2_CORES: [&str; 6] = [
     "Excavator",
 ];
 
+/// The sets among them that use AVX-512. On an AVX-512 CPU the others run
+/// at half width (an OpenBLAS older than the CPU picks them, or a setting
+/// made for another machine): on a Zen 5 EPYC, Haswell's kernels ran
+/// chapter 7's training iteration 1.4× slower than SkylakeX's
+/// (`docs/benchmarks.md`).
+const AVX512_CORES: [&str; 3] = ["SkylakeX", "CooperLake", "SapphireRapids"];
+
 /// What to do about the kernel set OpenBLAS picked at load time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KernelAdvice {
@@ -51,6 +58,11 @@ pub fn is_avx2_core(core: &str) -> bool {
     AVX2_CORES.iter().any(|c| c.eq_ignore_ascii_case(core))
 }
 
+/// Whether `core` is one of the kernel sets built for AVX-512.
+pub fn is_avx512_core(core: &str) -> bool {
+    AVX512_CORES.iter().any(|c| c.eq_ignore_ascii_case(core))
+}
+
 /// Decides what to do about the kernel set `core` on a CPU with `cpu`'s
 /// features. `user_coretype` is an `OPENBLAS_CORETYPE` the user set (not one
 /// this crate set on a restart); `tried` lists the names this crate has
@@ -77,8 +89,22 @@ pub fn advise(
             coretype: coretype.to_owned(),
         };
     }
-    if !(cpu.x86_64 && cpu.avx2 && cpu.fma) || is_avx2_core(core) {
+    if !(cpu.x86_64 && cpu.avx2 && cpu.fma) || is_avx512_core(core) {
         return KernelAdvice::Fitting;
+    }
+    if is_avx2_core(core) {
+        // AVX2 kernels on an AVX-512 CPU: SkylakeX's if the build has them;
+        // if it hasn't, the AVX2 ones are the next best and fit.
+        let tried_skylakex = tried.iter().any(|t| t.eq_ignore_ascii_case("SkylakeX"));
+        return if cpu.avx512 && !tried_skylakex {
+            KernelAdvice::Switch {
+                core: core.to_owned(),
+                coretype: "SkylakeX",
+                features: cpu,
+            }
+        } else {
+            KernelAdvice::Fitting
+        };
     }
     // Best first: SkylakeX needs AVX-512; Haswell's kernels run on any AVX2 + FMA CPU.
     let candidates: &[&'static str] = if cpu.avx512 {
@@ -180,11 +206,28 @@ mod tests {
 
     #[test]
     fn a_recognised_core_is_left_alone() {
-        for core in ["Zen", "Haswell", "SkylakeX", "COOPERLAKE", "SapphireRapids"] {
+        for core in ["SkylakeX", "COOPERLAKE", "SapphireRapids"] {
             assert_eq!(advise(core, AVX512, None, &[]), KernelAdvice::Fitting);
         }
-        // Zen 4 has AVX-512, and OpenBLAS runs its Zen (AVX2) kernels there by design.
-        assert_eq!(advise("Zen", AVX2, None, &[]), KernelAdvice::Fitting);
+        for core in ["Zen", "Haswell", "Excavator"] {
+            assert_eq!(advise(core, AVX2, None, &[]), KernelAdvice::Fitting);
+        }
+    }
+
+    #[test]
+    fn avx2_kernels_on_an_avx512_cpu_get_skylakex_once() {
+        // Zen 4 and 5 under OpenBLAS 0.3.21: its Zen (Haswell) kernels.
+        for core in ["Zen", "Haswell"] {
+            assert_eq!(
+                advise(core, AVX512, None, &[]),
+                switch(core, "SkylakeX", AVX512)
+            );
+            // A build without SkylakeX's kernels: the AVX2 ones fit.
+            assert_eq!(
+                advise(core, AVX512, None, &["SkylakeX"]),
+                KernelAdvice::Fitting
+            );
+        }
     }
 
     #[test]
