@@ -118,4 +118,25 @@ fn a_step_split_by_rows_equals_the_one_thread_step_and_repeats_bit_for_bit() {
         Model::backward(&mut model).unwrap();
         (loss, grads(&mut model))
     });
+
+    // Hidden sizes from 192 split each step's units instead of the rows
+    // (chapter 6's BetterRnnlm at 650, chapter 8's attention model at 256).
+    let (h, n) = (256, 8);
+    let (xs, ts) = (ids(n, 6, v, 4), ids(n, 6, v, 5).mapv(|i| i as isize));
+    check("BetterRnnlm (units split)", || {
+        let rng = SharedRng::new(NumpyRandom::new(6));
+        let mut model =
+            BetterRnnlm::<f32>::new(v, h, h, 0.5, &mut *rng.lock(), rng.clone()).unwrap();
+        let loss = model.forward(xs.view(), ts.view()).unwrap();
+        model.backward().unwrap();
+        (loss, grads(&mut model))
+    });
+    let questions = ids(n, 7, v, 6);
+    let answers: Vec<usize> = ids(n, 5, v, 7).iter().copied().collect();
+    check("AttentionSeq2seq (units split)", || {
+        let mut model = AttentionSeq2seq::<f32>::new(v, d, h, &mut NumpyRandom::new(7)).unwrap();
+        let loss = Model::forward(&mut model, questions.view(), &answers).unwrap();
+        Model::backward(&mut model).unwrap();
+        (loss, grads(&mut model))
+    });
 }

@@ -1,11 +1,11 @@
 //! `TimeAttention`: attention for every decoder step (`ch08/attention_layer.py`).
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array3, ArrayView3, Axis, Zip};
+use ndarray::{Array3, ArrayView3, ArrayViewMut3, Axis, Zip};
 
 use super::reshape3;
 use crate::functions::softmax_rows_in_place;
-use crate::{Error, Float, Parameters, Result};
+use crate::{Error, Float, Parameters, Result, parallel};
 
 /// The book's `TimeAttention`: for each decoder step `t`, an
 /// [`Attention`](super::Attention) of the decoder state `hs_dec[:, t]` over
@@ -71,36 +71,17 @@ impl<F: Float> TimeAttention<F> {
         self.hs_dec.assign(&hs_dec);
         reshape3(&mut self.a, (n, td, te));
         reshape3(&mut self.out, (n, td, h));
-        for i in 0..n {
-            let (enc, dec) = (
-                self.hs_enc.index_axis(Axis(0), i),
-                self.hs_dec.index_axis(Axis(0), i),
-            );
-            general_mat_mul(
-                F::one(),
-                &dec,
-                &enc.t(),
-                F::zero(),
-                &mut self.a.index_axis_mut(Axis(0), i),
-            );
-        }
-        {
-            let mut scores = self
-                .a
-                .view_mut()
-                .into_shape_with_order((n * td, te))
-                .expect("a fresh standard-layout buffer");
-            softmax_rows_in_place(OP, &mut scores)?;
-        }
-        for i in 0..n {
-            general_mat_mul(
-                F::one(),
-                &self.a.index_axis(Axis(0), i),
-                &self.hs_enc.index_axis(Axis(0), i),
-                F::zero(),
-                &mut self.out.index_axis_mut(Axis(0), i),
-            );
-        }
+        // Each sequence is independent: blocks of them on their own threads.
+        let per = n.div_ceil(parallel::row_blocks(n, 2 * n * td * te * h));
+        let blocks = self
+            .hs_enc
+            .axis_chunks_iter(Axis(0), per)
+            .zip(self.hs_dec.axis_chunks_iter(Axis(0), per))
+            .zip(self.a.axis_chunks_iter_mut(Axis(0), per))
+            .zip(self.out.axis_chunks_iter_mut(Axis(0), per));
+        parallel::for_each_block(blocks, |(((enc, dec), a), out)| {
+            forward_rows(OP, enc, dec, a, out)
+        })?;
         self.ready = true;
         Ok(self.out.view())
     }
@@ -137,35 +118,100 @@ impl<F: Float> TimeAttention<F> {
         reshape3(&mut self.ds, (n, td, te));
         reshape3(&mut self.dhs_enc, self.hs_enc.dim());
         reshape3(&mut self.dhs_dec, self.hs_dec.dim());
-        for i in 0..n {
-            let (enc, dec) = (
-                self.hs_enc.index_axis(Axis(0), i),
-                self.hs_dec.index_axis(Axis(0), i),
-            );
-            let (a, dc) = (self.a.index_axis(Axis(0), i), dout.index_axis(Axis(0), i));
-            let mut ds = self.ds.index_axis_mut(Axis(0), i);
-            let mut dhs_enc = self.dhs_enc.index_axis_mut(Axis(0), i);
-            // dA = dC · hs_encᵀ, then the softmax's backward in place.
-            general_mat_mul(F::one(), &dc, &enc.t(), F::zero(), &mut ds);
-            for (mut ds, a) in ds.outer_iter_mut().zip(a.outer_iter()) {
-                let mut sum = F::zero();
-                Zip::from(&mut ds).and(&a).for_each(|d, &a| {
-                    *d = a * *d;
-                    sum += *d;
-                });
-                Zip::from(&mut ds).and(&a).for_each(|d, &a| *d -= a * sum);
-            }
-            general_mat_mul(F::one(), &a.t(), &dc, F::zero(), &mut dhs_enc);
-            general_mat_mul(F::one(), &ds.t(), &dec, F::one(), &mut dhs_enc);
-            general_mat_mul(
-                F::one(),
-                &ds,
-                &enc,
-                F::zero(),
-                &mut self.dhs_dec.index_axis_mut(Axis(0), i),
-            );
-        }
+        let h = self.hs_enc.dim().2;
+        let per = n.div_ceil(parallel::row_blocks(n, 4 * n * td * te * h));
+        let blocks = self
+            .hs_enc
+            .axis_chunks_iter(Axis(0), per)
+            .zip(self.hs_dec.axis_chunks_iter(Axis(0), per))
+            .zip(self.a.axis_chunks_iter(Axis(0), per))
+            .zip(dout.axis_chunks_iter(Axis(0), per))
+            .zip(self.ds.axis_chunks_iter_mut(Axis(0), per))
+            .zip(self.dhs_enc.axis_chunks_iter_mut(Axis(0), per))
+            .zip(self.dhs_dec.axis_chunks_iter_mut(Axis(0), per));
+        parallel::for_each_block(
+            blocks,
+            |((((((enc, dec), a), dout), ds), dhs_enc), dhs_dec)| {
+                backward_rows(enc, dec, a, dout, ds, dhs_enc, dhs_dec);
+                Ok(())
+            },
+        )?;
         Ok((self.dhs_enc.view(), self.dhs_dec.view()))
+    }
+}
+
+/// The forward of a block of sequences: scores, their softmax by rows,
+/// the context vectors.
+fn forward_rows<F: Float>(
+    op: &'static str,
+    hs_enc: ArrayView3<'_, F>,
+    hs_dec: ArrayView3<'_, F>,
+    mut a: ArrayViewMut3<'_, F>,
+    mut out: ArrayViewMut3<'_, F>,
+) -> Result<()> {
+    for i in 0..hs_enc.dim().0 {
+        general_mat_mul(
+            F::one(),
+            &hs_dec.index_axis(Axis(0), i),
+            &hs_enc.index_axis(Axis(0), i).t(),
+            F::zero(),
+            &mut a.index_axis_mut(Axis(0), i),
+        );
+    }
+    {
+        let (rows, td, te) = a.dim();
+        let mut scores = a
+            .view_mut()
+            .into_shape_with_order((rows * td, te))
+            .expect("a block of a standard-layout buffer");
+        softmax_rows_in_place(op, &mut scores)?;
+    }
+    for i in 0..hs_enc.dim().0 {
+        general_mat_mul(
+            F::one(),
+            &a.index_axis(Axis(0), i),
+            &hs_enc.index_axis(Axis(0), i),
+            F::zero(),
+            &mut out.index_axis_mut(Axis(0), i),
+        );
+    }
+    Ok(())
+}
+
+/// The backward of a block of sequences.
+fn backward_rows<F: Float>(
+    hs_enc: ArrayView3<'_, F>,
+    hs_dec: ArrayView3<'_, F>,
+    a: ArrayView3<'_, F>,
+    dout: ArrayView3<'_, F>,
+    mut ds: ArrayViewMut3<'_, F>,
+    mut dhs_enc: ArrayViewMut3<'_, F>,
+    mut dhs_dec: ArrayViewMut3<'_, F>,
+) {
+    for i in 0..hs_enc.dim().0 {
+        let (enc, dec) = (hs_enc.index_axis(Axis(0), i), hs_dec.index_axis(Axis(0), i));
+        let (a, dc) = (a.index_axis(Axis(0), i), dout.index_axis(Axis(0), i));
+        let mut ds = ds.index_axis_mut(Axis(0), i);
+        let mut dhs_enc = dhs_enc.index_axis_mut(Axis(0), i);
+        // dA = dC · hs_encᵀ, then the softmax's backward in place.
+        general_mat_mul(F::one(), &dc, &enc.t(), F::zero(), &mut ds);
+        for (mut ds, a) in ds.outer_iter_mut().zip(a.outer_iter()) {
+            let mut sum = F::zero();
+            Zip::from(&mut ds).and(&a).for_each(|d, &a| {
+                *d = a * *d;
+                sum += *d;
+            });
+            Zip::from(&mut ds).and(&a).for_each(|d, &a| *d -= a * sum);
+        }
+        general_mat_mul(F::one(), &a.t(), &dc, F::zero(), &mut dhs_enc);
+        general_mat_mul(F::one(), &ds.t(), &dec, F::one(), &mut dhs_enc);
+        general_mat_mul(
+            F::one(),
+            &ds,
+            &enc,
+            F::zero(),
+            &mut dhs_dec.index_axis_mut(Axis(0), i),
+        );
     }
 }
 

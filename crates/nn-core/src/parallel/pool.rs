@@ -17,7 +17,7 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 /// A job as the workers see it: the caller's closure with its lifetime
@@ -50,6 +50,9 @@ struct Pool {
     /// `State::generation`, readable without the lock, for the short spin
     /// a worker makes before it sleeps.
     generation: AtomicU64,
+    /// `State::running`, readable without the lock, for the caller's spin
+    /// while the last blocks finish.
+    running: AtomicUsize,
     /// Held by the split that runs; others run on their own thread.
     busy: AtomicBool,
 }
@@ -79,6 +82,7 @@ fn pool() -> &'static Pool {
         start: Condvar::new(),
         done: Condvar::new(),
         generation: AtomicU64::new(0),
+        running: AtomicUsize::new(0),
         busy: AtomicBool::new(false),
     })
 }
@@ -126,11 +130,18 @@ pub(crate) fn broadcast(blocks: usize, job: &(dyn Fn(usize) + Sync)) {
     state.job = Some(JobRef(erased));
     state.blocks = blocks;
     state.running = blocks - 1;
+    pool.running.store(blocks - 1, Ordering::Release);
     state.generation += 1;
     pool.generation.store(state.generation, Ordering::Release);
     drop(state);
     pool.start.notify_all();
     let mine = catch_unwind(AssertUnwindSafe(|| job(0)));
+    // The other blocks are usually about done: poll before sleeping.
+    let mut spins = 0;
+    while pool.running.load(Ordering::Acquire) > 0 && spins < SPIN {
+        std::hint::spin_loop();
+        spins += 1;
+    }
     let mut state = lock(pool);
     while state.running > 0 {
         state = pool
@@ -183,6 +194,7 @@ fn work(pool: &'static Pool, index: usize) {
             state.panic.get_or_insert(payload);
         }
         state.running -= 1;
+        pool.running.store(state.running, Ordering::Release);
         if state.running == 0 {
             pool.done.notify_one();
         }
@@ -192,7 +204,6 @@ fn work(pool: &'static Pool, index: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
 
     #[test]
     fn every_block_runs_once_and_panics_reach_the_caller() {

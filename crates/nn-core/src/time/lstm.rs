@@ -256,20 +256,34 @@ pub(crate) fn gates_forward<F: Float>(
         ) else {
             unreachable!("rows checked contiguous above")
         };
-        sigmoid_in_place(&mut gate[..h]);
-        F::tanh_in_place(&mut gate[h..2 * h]);
-        sigmoid_in_place(&mut gate[2 * h..]);
-        let (f, rest) = gate.split_at(h);
-        let (g, rest) = rest.split_at(h);
-        let (i, o) = rest.split_at(h);
-        for k in 0..h {
-            c[k] = f[k] * cp[k] + g[k] * i[k];
-        }
-        tc.copy_from_slice(c);
-        F::tanh_in_place(tc);
-        for k in 0..h {
-            hn[k] = o[k] * tc[k];
-        }
+        let (f, rest) = gate.split_at_mut(h);
+        let (g, rest) = rest.split_at_mut(h);
+        let (i, o) = rest.split_at_mut(h);
+        cell_forward([f, g, i, o], cp, c, tc, hn);
+    }
+}
+
+/// One row of [`gates_forward`] for a run of units: the four gates' `A`
+/// (activated in place), `c_prev`, and out `c`, `tanh c`, `h`. The LSTM's
+/// batch-parallel step calls it on each thread's units.
+pub(crate) fn cell_forward<F: Float>(
+    [f, g, i, o]: [&mut [F]; 4],
+    cp: &[F],
+    c: &mut [F],
+    tc: &mut [F],
+    hn: &mut [F],
+) {
+    sigmoid_in_place(f);
+    F::tanh_in_place(g);
+    sigmoid_in_place(i);
+    sigmoid_in_place(o);
+    for k in 0..c.len() {
+        c[k] = f[k] * cp[k] + g[k] * i[k];
+    }
+    tc.copy_from_slice(c);
+    F::tanh_in_place(tc);
+    for k in 0..hn.len() {
+        hn[k] = o[k] * tc[k];
     }
 }
 
@@ -312,7 +326,6 @@ pub(crate) fn gates_backward<F: Float>(
         return;
     }
     let h = c_prev.ncols();
-    let one = F::one();
     for r in 0..c_prev.nrows() {
         let (mut d_row, mut dcp_row) = (da.row_mut(r), dc_prev.row_mut(r));
         let (Some(gate), Some(dh), Some(dc), Some(cp), Some(tc), Some(d), Some(dcp)) = (
@@ -332,15 +345,31 @@ pub(crate) fn gates_backward<F: Float>(
         let (df, rest) = d.split_at_mut(h);
         let (dg, rest) = rest.split_at_mut(h);
         let (di, d_o) = rest.split_at_mut(h);
-        for k in 0..h {
-            let (t, dhv) = (tc[k], dh[k]);
-            let ds = dc[k] + (dhv * o[k]) * (one - t * t);
-            dcp[k] = ds * f[k];
-            df[k] = ds * cp[k] * (f[k] * (one - f[k]));
-            dg[k] = ds * i[k] * (one - g[k] * g[k]);
-            di[k] = ds * g[k] * (i[k] * (one - i[k]));
-            d_o[k] = dhv * t * (o[k] * (one - o[k]));
-        }
+        cell_backward([f, g, i, o], dh, dc, cp, tc, [df, dg, di, d_o], dcp);
+    }
+}
+
+/// One row of [`gates_backward`] for a run of units: the activated gates,
+/// `dh_next`, `dc_next`, `c_prev`, `tanh c`; out the gates' `dA` and
+/// `dc_prev`.
+pub(crate) fn cell_backward<F: Float>(
+    [f, g, i, o]: [&[F]; 4],
+    dh: &[F],
+    dc: &[F],
+    cp: &[F],
+    tc: &[F],
+    [df, dg, di, d_o]: [&mut [F]; 4],
+    dcp: &mut [F],
+) {
+    let one = F::one();
+    for k in 0..dcp.len() {
+        let (t, dhv) = (tc[k], dh[k]);
+        let ds = dc[k] + (dhv * o[k]) * (one - t * t);
+        dcp[k] = ds * f[k];
+        df[k] = ds * cp[k] * (f[k] * (one - f[k]));
+        dg[k] = ds * i[k] * (one - g[k] * g[k]);
+        di[k] = ds * g[k] * (i[k] * (one - i[k]));
+        d_o[k] = dhv * t * (o[k] * (one - o[k]));
     }
 }
 

@@ -14,6 +14,7 @@
 
 mod gru;
 mod lstm;
+mod lstm_steps;
 mod rnn;
 mod time_affine;
 mod time_bi_lstm;

@@ -1,16 +1,15 @@
 //! `TimeLSTM`: the LSTM over `T` steps (`common/time_layers.py`).
 
 use ndarray::iter::AxisChunksIterMut;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{
-    Array1, Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, Ix3, s,
-};
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Axis, Ix3, s};
 
 use crate::layer::reshape_buffer;
 use crate::layers::affine::column_sums;
 use crate::parallel;
 use crate::time::TimeLayer;
-use crate::time::lstm::{gates_backward, gates_forward};
+use crate::time::lstm_steps::{
+    backward_by_rows, backward_by_units, forward_by_rows, forward_by_units, unit_blocks,
+};
 use crate::time::time_rnn::rows;
 use crate::time::time_rnn::rows_mut;
 use crate::time::weights::{RecurrentWeights, check_dout, check_sequence, copy_rows};
@@ -247,29 +246,48 @@ impl<F: Float> TimeLstm<F> {
                 }
             }
         }
-        // The recurrence: each row of the batch is independent, so blocks
-        // of rows run on their own threads, each through every step.
-        let blocks = crate::parallel::row_blocks(n, n * t * h * 4 * h);
-        let per = n.div_ceil(blocks);
         let wh = self.w.wh.view();
-        let state = self
-            .h
-            .axis_chunks_iter_mut(Axis(0), per)
-            .zip(self.c.axis_chunks_iter_mut(Axis(0), per));
-        let steps = chunks(&mut self.gates, per)
-            .zip(chunks(&mut self.h_prevs, per))
-            .zip(chunks(&mut self.c_prevs, per))
-            .zip(chunks(&mut self.tanh_cs, per))
-            .zip(chunks(&mut self.cs, per))
-            .zip(chunks(&mut self.hs, per))
-            .zip(state);
-        crate::parallel::for_each_block(
-            steps,
-            |((((((gates, h_prevs), c_prevs), tanh_cs), cs), hs), (h, c))| {
-                forward_steps(&wh, gates, h_prevs, c_prevs, tanh_cs, cs, hs, h, c);
-                Ok(())
-            },
-        )?;
+        let units = unit_blocks(n, h);
+        if units > 1 {
+            // A large Wh: each step's units split between the threads.
+            forward_by_units(
+                units,
+                &wh,
+                self.h.view(),
+                self.c.view(),
+                self.gates.view_mut(),
+                self.h_prevs.view_mut(),
+                self.c_prevs.view_mut(),
+                self.tanh_cs.view_mut(),
+                self.cs.view_mut(),
+                self.hs.view_mut(),
+            )?;
+            self.h.assign(&self.hs.slice(s![.., t - 1, ..]));
+            self.c.assign(&self.cs.slice(s![.., t - 1, ..]));
+        } else {
+            // Each row of the batch is independent: blocks of rows run on
+            // their own threads, each through every step.
+            let blocks = crate::parallel::row_blocks(n, n * t * h * 4 * h);
+            let per = n.div_ceil(blocks);
+            let state = self
+                .h
+                .axis_chunks_iter_mut(Axis(0), per)
+                .zip(self.c.axis_chunks_iter_mut(Axis(0), per));
+            let steps = chunks(&mut self.gates, per)
+                .zip(chunks(&mut self.h_prevs, per))
+                .zip(chunks(&mut self.c_prevs, per))
+                .zip(chunks(&mut self.tanh_cs, per))
+                .zip(chunks(&mut self.cs, per))
+                .zip(chunks(&mut self.hs, per))
+                .zip(state);
+            crate::parallel::for_each_block(
+                steps,
+                |((((((gates, h_prevs), c_prevs), tanh_cs), cs), hs), (h, c))| {
+                    forward_by_rows(&wh, gates, h_prevs, c_prevs, tanh_cs, cs, hs, h, c);
+                    Ok(())
+                },
+            )?;
+        }
         self.has_state = true;
         self.ready = true;
         Ok(self.hs.view())
@@ -286,9 +304,24 @@ impl<F: Float> TimeLstm<F> {
             reshape_buffer(s, n, h);
             s.fill(F::zero());
         }
+        let wh = self.w.wh.view();
+        let units = unit_blocks(n, h);
+        if units > 1 {
+            return backward_by_units(
+                units,
+                &wh,
+                dout,
+                self.gates.view(),
+                self.c_prevs.view(),
+                self.tanh_cs.view(),
+                self.das.view_mut(),
+                self.dh.view_mut(),
+                self.dc.view_mut(),
+                self.dc_prev.view_mut(),
+            );
+        }
         let blocks = crate::parallel::row_blocks(n, n * t * h * 4 * h);
         let per = n.div_ceil(blocks);
-        let wh = self.w.wh.view();
         let state = self
             .dh
             .axis_chunks_iter_mut(Axis(0), per)
@@ -304,7 +337,7 @@ impl<F: Float> TimeLstm<F> {
         crate::parallel::for_each_block(
             steps,
             |(((((dout, gates), c_prevs), tanh_cs), das), ((dh, dc), dc_prev))| {
-                backward_steps(&wh, dout, gates, c_prevs, tanh_cs, das, dh, dc, dc_prev);
+                backward_by_rows(&wh, dout, gates, c_prevs, tanh_cs, das, dh, dc, dc_prev);
                 Ok(())
             },
         )?;
@@ -473,95 +506,6 @@ impl<F: Float> TimeLayer<F> for TimeLstm<F> {
 /// Consecutive blocks of `per` rows (the first axis) of `a`.
 pub(crate) fn chunks<F: Float>(a: &mut Array3<F>, per: usize) -> AxisChunksIterMut<'_, F, Ix3> {
     a.axis_chunks_iter_mut(Axis(0), per)
-}
-
-/// The forward recurrence over one block of rows: each step's `h_{t−1}·Wh`
-/// added to the gates' `xs·Wx + b`, the gates, `c_t` and `h_t`; `h` and `c`
-/// hold the state it starts from and, after it, the last step's.
-#[allow(clippy::too_many_arguments)] // the step buffers of one block, by name
-fn forward_steps<F: Float>(
-    wh: &ArrayView2<'_, F>,
-    mut gates: ArrayViewMut3<'_, F>,
-    mut h_prevs: ArrayViewMut3<'_, F>,
-    mut c_prevs: ArrayViewMut3<'_, F>,
-    mut tanh_cs: ArrayViewMut3<'_, F>,
-    mut cs: ArrayViewMut3<'_, F>,
-    mut hs: ArrayViewMut3<'_, F>,
-    mut h: ArrayViewMut2<'_, F>,
-    mut c: ArrayViewMut2<'_, F>,
-) {
-    let t = gates.len_of(Axis(1));
-    for step in 0..t {
-        {
-            let (mut hp, mut cp) = (
-                h_prevs.slice_mut(s![.., step, ..]),
-                c_prevs.slice_mut(s![.., step, ..]),
-            );
-            if step == 0 {
-                hp.assign(&h);
-                cp.assign(&c);
-            } else {
-                hp.assign(&hs.slice(s![.., step - 1, ..]));
-                cp.assign(&cs.slice(s![.., step - 1, ..]));
-            }
-        }
-        let mut a = gates.slice_mut(s![.., step, ..]);
-        general_mat_mul(
-            F::one(),
-            &h_prevs.slice(s![.., step, ..]),
-            wh,
-            F::one(),
-            &mut a,
-        );
-        gates_forward(
-            a,
-            c_prevs.slice(s![.., step, ..]),
-            cs.slice_mut(s![.., step, ..]),
-            tanh_cs.slice_mut(s![.., step, ..]),
-            hs.slice_mut(s![.., step, ..]),
-        );
-    }
-    h.assign(&hs.slice(s![.., t - 1, ..]));
-    c.assign(&cs.slice(s![.., t - 1, ..]));
-}
-
-/// The backward recurrence over one block of rows, last step first: each
-/// step's gate gradients into `das`, `dh` and `dc` carried back a step
-/// (`dh` ends as ∂L/∂h of the starting state). `dh`, `dc` and `dc_prev`
-/// start at zero.
-#[allow(clippy::too_many_arguments)] // the step buffers of one block, by name
-fn backward_steps<'a, F: Float>(
-    wh: &ArrayView2<'_, F>,
-    dout: ArrayView3<'_, F>,
-    gates: ArrayView3<'_, F>,
-    c_prevs: ArrayView3<'_, F>,
-    tanh_cs: ArrayView3<'_, F>,
-    mut das: ArrayViewMut3<'_, F>,
-    mut dh: ArrayViewMut2<'_, F>,
-    mut dc: ArrayViewMut2<'a, F>,
-    mut dc_prev: ArrayViewMut2<'a, F>,
-) {
-    for step in (0..gates.len_of(Axis(1))).rev() {
-        // dh_next = dhs[:, t] + dh, reusing dh's buffer.
-        dh += &dout.slice(s![.., step, ..]);
-        gates_backward(
-            dh.view(),
-            dc.view(),
-            gates.slice(s![.., step, ..]),
-            c_prevs.slice(s![.., step, ..]),
-            tanh_cs.slice(s![.., step, ..]),
-            das.slice_mut(s![.., step, ..]),
-            dc_prev.view_mut(),
-        );
-        std::mem::swap(&mut dc, &mut dc_prev);
-        general_mat_mul(
-            F::one(),
-            &das.slice(s![.., step, ..]),
-            &wh.t(),
-            F::zero(),
-            &mut dh,
-        );
-    }
 }
 
 impl<F: Float> Parameters<F> for TimeLstm<F> {
