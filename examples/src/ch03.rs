@@ -50,6 +50,8 @@ pub struct CbowSimple {
     pub word_lines: Vec<String>,
     /// The loss figure.
     pub figure: PathBuf,
+    /// Each training iteration's time.
+    pub iteration_times: nn_train::IterationTimes,
 }
 
 /// `ch03/train.py`: window 1 on the book's sentence, Adam, the book's
@@ -71,14 +73,16 @@ pub fn cbow_simple(config: &CbowSimpleConfig, progress: &mut dyn Progress) -> Re
         eval_interval: Some(20),
         style: RecordStyle::Trainer,
     };
-    let (history, vecs) = if config.skip_gram {
+    let (history, vecs, iteration_times) = if config.skip_gram {
         let model = SimpleSkipGram::<f32>::new(vocab_size, config.hidden, &mut rng)?;
-        let (history, model) = fit_model(model, &contexts, &target, &fit, &mut rng, progress)?;
-        (history, model.word_vecs().to_owned())
+        let (history, model, times) =
+            fit_model(model, &contexts, &target, &fit, &mut rng, progress)?;
+        (history, model.word_vecs().to_owned(), times)
     } else {
         let model = SimpleCbow::<f32>::new(vocab_size, config.hidden, &mut rng)?;
-        let (history, model) = fit_model(model, &contexts, &target, &fit, &mut rng, progress)?;
-        (history, model.word_vecs().to_owned())
+        let (history, model, times) =
+            fit_model(model, &contexts, &target, &fit, &mut rng, progress)?;
+        (history, model.word_vecs().to_owned(), times)
     };
     let word_lines = corpus
         .vocab
@@ -99,6 +103,7 @@ pub fn cbow_simple(config: &CbowSimpleConfig, progress: &mut dyn Progress) -> Re
         history,
         word_lines,
         figure,
+        iteration_times,
     })
 }
 
@@ -111,14 +116,15 @@ pub(crate) fn fit_model<M: Model<f32, Input = usize, Label = usize>>(
     fit: &FitConfig,
     rng: &mut NumpyRandom,
     progress: &mut dyn Progress,
-) -> Result<(Vec<Record>, M)> {
+) -> Result<(Vec<Record>, M, nn_train::IterationTimes)> {
     let mut trainer = Trainer::new(
         model,
         Box::new(Adam::<f32>::default()) as Box<dyn Optimizer<f32> + Send>,
     );
     trainer.fit(contexts.view(), target, fit, rng, progress)?;
     let history = trainer.history().to_vec();
-    Ok((history, trainer.into_parts().0))
+    let times = trainer.iteration_times().clone();
+    Ok((history, trainer.into_parts().0, times))
 }
 
 /// Creates the output directory.

@@ -14,7 +14,7 @@ use nn_text::{
     Corpus, Lookup, Vocabulary, analogy, analogy_f16, create_contexts_target, most_similar,
     most_similar_f16,
 };
-use nn_train::{FitConfig, NumpyRandom, Progress, Record, RecordStyle};
+use nn_train::{FitConfig, IterationTimes, NumpyRandom, Progress, Record, RecordStyle};
 
 use crate::ch02::{QUERIES, WordVecs, read_word_vecs, save_word_vecs_f16};
 use crate::ch03::{create_dir, fit_model};
@@ -112,6 +112,8 @@ pub struct Word2VecRun {
     pub history: Vec<Record>,
     /// Seconds of training.
     pub seconds: f64,
+    /// Book mode: each training iteration's time.
+    pub iteration_times: IterationTimes,
     /// The saved vectors, and the loss figure in book mode.
     pub files: Vec<PathBuf>,
 }
@@ -170,7 +172,7 @@ pub fn word2vec_on(
     let vocab_size = corpus.vocab.len();
     create_dir(&config.out)?;
     let start = Instant::now();
-    let (word_vecs, history, iterations) = match config.mode {
+    let (word_vecs, history, iterations, iteration_times) = match config.mode {
         Mode::Book => {
             let (contexts, target) = create_contexts_target(&corpus.ids, config.window)?;
             let mut rng = NumpyRandom::new(config.seed);
@@ -193,7 +195,7 @@ pub fn word2vec_on(
             }
             let iterations = contexts.nrows() / config.batch_size;
             let seed = u64::from(config.seed);
-            let (vecs, history) = match config.architecture {
+            let (vecs, history, times) = match config.architecture {
                 Architecture::Cbow => {
                     let model = Cbow::<f32>::new(
                         vocab_size,
@@ -203,9 +205,9 @@ pub fn word2vec_on(
                         &mut rng,
                         seed,
                     )?;
-                    let (history, model) =
+                    let (history, model, times) =
                         fit_model(model, &contexts, &target, &fit, &mut rng, progress)?;
-                    (model.word_vecs().to_owned(), history)
+                    (model.word_vecs().to_owned(), history, times)
                 }
                 Architecture::SkipGram => {
                     let model = SkipGram::<f32>::new(
@@ -216,12 +218,12 @@ pub fn word2vec_on(
                         &mut rng,
                         seed,
                     )?;
-                    let (history, model) =
+                    let (history, model, times) =
                         fit_model(model, &contexts, &target, &fit, &mut rng, progress)?;
-                    (model.word_vecs().to_owned(), history)
+                    (model.word_vecs().to_owned(), history, times)
                 }
             };
-            (vecs, history, iterations)
+            (vecs, history, iterations, times)
         }
         Mode::Fast => {
             let fast_config = FastConfig {
@@ -242,7 +244,7 @@ pub fn word2vec_on(
                     r.epoch, r.seconds as u64, r.alpha, r.words_per_second
                 );
             })?;
-            (trained.word_vecs, Vec::new(), 0)
+            (trained.word_vecs, Vec::new(), 0, IterationTimes::default())
         }
     };
     let seconds = start.elapsed().as_secs_f64();
@@ -264,6 +266,7 @@ pub fn word2vec_on(
         iterations,
         history,
         seconds,
+        iteration_times,
         files,
     })
 }

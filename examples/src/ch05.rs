@@ -3,13 +3,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use ndarray::Array2;
 use nn_core::{Error, Result};
 use nn_models::rnnlm::{LanguageModel, SimpleRnnlm};
 use nn_optim::{OptimizerKind, Update};
 use nn_text::ptb::{self, Source, Split};
-use nn_train::NumpyRandom;
+use nn_train::{IterationTimes, NumpyRandom};
 
 use crate::ch03::create_dir;
 
@@ -55,6 +56,15 @@ impl Default for RnnlmSimpleConfig {
     }
 }
 
+/// What `rnnlm-simple` returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RnnlmSimple {
+    /// The perplexity of each epoch.
+    pub perplexities: Vec<f64>,
+    /// Each training iteration's time.
+    pub iteration_times: IterationTimes,
+}
+
 /// `train_custom_loop.py`: prints `corpus size: 1000, vocabulary size: 418`
 /// and one `| epoch 1 | perplexity 400.31` line per epoch to `out`, draws
 /// `rnnlm_simple_perplexity.png`, and returns the perplexities.
@@ -62,7 +72,7 @@ impl Default for RnnlmSimpleConfig {
 /// # Errors
 /// PTB not found, a corpus too short for one batch, bad sizes, a non-finite
 /// loss (named with its epoch and iteration), or the figure can't be written.
-pub fn rnnlm_simple(config: &RnnlmSimpleConfig, out: &mut dyn Write) -> Result<Vec<f64>> {
+pub fn rnnlm_simple(config: &RnnlmSimpleConfig, out: &mut dyn Write) -> Result<RnnlmSimple> {
     const OP: &str = "rnnlm-simple";
     for (name, value) in [
         ("batch_size", config.batch_size),
@@ -117,6 +127,8 @@ pub fn rnnlm_simple(config: &RnnlmSimpleConfig, out: &mut dyn Write) -> Result<V
     );
     let mut time_idx = 0;
     let mut perplexities = Vec::with_capacity(config.epochs);
+    let mut times = IterationTimes::default();
+    times.start(config.epochs * max_iters);
     for epoch in 0..config.epochs {
         let (mut total_loss, mut loss_count) = (0.0, 0);
         for iter in 0..max_iters {
@@ -133,9 +145,11 @@ pub fn rnnlm_simple(config: &RnnlmSimpleConfig, out: &mut dyn Write) -> Result<V
                 iteration: iter + 1,
                 source: Box::new(source),
             };
+            let step = Instant::now();
             let loss = model.forward(batch_x.view(), batch_t.view()).map_err(at)?;
             model.backward().map_err(at)?;
             let _: Update = optimizer.update(&mut model).map_err(at)?;
+            times.record(step.elapsed());
             total_loss += f64::from(loss);
             loss_count += 1;
         }
@@ -151,5 +165,8 @@ pub fn rnnlm_simple(config: &RnnlmSimpleConfig, out: &mut dyn Write) -> Result<V
         "perplexity",
         &perplexities,
     )?;
-    Ok(perplexities)
+    Ok(RnnlmSimple {
+        perplexities,
+        iteration_times: times,
+    })
 }

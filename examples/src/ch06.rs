@@ -15,7 +15,7 @@ use nn_models::rnnlm::{
 use nn_optim::OptimizerKind;
 use nn_text::ptb::{self, Source, Split};
 use nn_text::{Corpus, Vocabulary};
-use nn_train::{NpyArray, Npz, NumpyRandom};
+use nn_train::{IterationTimes, NpyArray, Npz, NumpyRandom};
 
 use crate::ch03::create_dir;
 
@@ -128,6 +128,8 @@ pub struct RnnlmOutcome {
     pub files: Vec<PathBuf>,
     /// Seconds of training and evaluation in this process.
     pub seconds: f64,
+    /// Each training iteration's time in this process.
+    pub iteration_times: IterationTimes,
 }
 
 /// PTB's three splits, cut to `corpus_words` if given.
@@ -302,6 +304,7 @@ fn run_training<M: LanguageModel<f32>>(
     let screen = Screen::new(config.quiet);
     let params = RnnlmConfig::params_file(&config.out, config.better);
     let mut files = Vec::new();
+    let mut iteration_times = IterationTimes::default();
     for epoch in trainer.current_epoch()..config.epochs {
         screen.start(iterations, &format!("epoch {}", epoch + 1));
         let mut report = |r: &IterationReport| {
@@ -316,6 +319,7 @@ fn run_training<M: LanguageModel<f32>>(
             trainer.fit_more(xs, ts, &fit, &mut report)?;
         }
         screen.finish();
+        iteration_times.append(trainer.iteration_times());
         if config.better {
             let model = trainer.model_mut();
             model.reset_state();
@@ -372,6 +376,7 @@ fn run_training<M: LanguageModel<f32>>(
         test: test_ppl,
         files,
         seconds: start.elapsed().as_secs_f64(),
+        iteration_times,
     })
 }
 

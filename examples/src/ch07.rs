@@ -16,7 +16,7 @@ use nn_models::seq2seq::{
 };
 use nn_optim::OptimizerKind;
 use nn_text::sequence::{SequenceData, SequenceSet, load_data_with};
-use nn_train::{FitConfig, Npz, NumpyRandom, Progress, RecordStyle, Trainer};
+use nn_train::{FitConfig, IterationTimes, Npz, NumpyRandom, Progress, RecordStyle, Trainer};
 
 use crate::ch03::create_dir;
 
@@ -174,7 +174,7 @@ impl Seq2seqConfig {
 }
 
 /// One epoch of a run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EpochReport {
     /// Validation accuracy after the epoch.
     pub accuracy: f64,
@@ -182,6 +182,8 @@ pub struct EpochReport {
     pub train_seconds: f64,
     /// Seconds answering the test questions.
     pub eval_seconds: f64,
+    /// Each training iteration's time.
+    pub iteration_times: IterationTimes,
 }
 
 /// What a run returns.
@@ -191,6 +193,17 @@ pub struct Seq2seqOutcome {
     pub epochs: Vec<EpochReport>,
     /// The files written: parameters, accuracies, figure.
     pub files: Vec<PathBuf>,
+}
+
+impl Seq2seqOutcome {
+    /// Every epoch's training iterations, for the run's median.
+    pub fn iteration_times(&self) -> IterationTimes {
+        let mut all = IterationTimes::default();
+        for epoch in &self.epochs {
+            all.append(&epoch.iteration_times);
+        }
+        all
+    }
 }
 
 /// The data file of `set` in `dir` or `dir/sequence` (the layout of the
@@ -381,6 +394,7 @@ impl Run<'_> {
                 accuracy: result.accuracy(),
                 train_seconds,
                 eval_seconds,
+                iteration_times: trainer.iteration_times().clone(),
             });
         }
         save_params(

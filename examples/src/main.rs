@@ -478,6 +478,7 @@ impl Seq2seqArgs {
                 median(|e| e.train_seconds),
                 median(|e| e.eval_seconds)
             );
+            iteration_line(&outcome.iteration_times());
         }
         Ok(())
     }
@@ -585,6 +586,16 @@ fn report(outcome: &run::Outcome, quiet: bool) {
             "training took {:.3} s, the figures {:.3} s",
             outcome.train_seconds, outcome.plot_seconds
         );
+        iteration_line(&outcome.iteration_times);
+    }
+}
+
+/// The line every training command ends with (on stderr, beside its other
+/// notes, so that stdout stays the book's lines): the median training
+/// iteration of the run, apart from loading and evaluation.
+fn iteration_line(times: &nn_train::IterationTimes) {
+    if let Some(line) = times.summary() {
+        eprintln!("{line}");
     }
 }
 
@@ -707,6 +718,7 @@ fn main() -> ExitCode {
                 }
                 if !quiet {
                     eprintln!("wrote {}", r.figure.display());
+                    iteration_line(&r.iteration_times);
                 }
             })
         }
@@ -753,20 +765,13 @@ fn main() -> ExitCode {
                     }
                     let words = r.corpus_words * config.epochs;
                     eprintln!(
-                        "trained {} epochs on {} words in {:.1} s ({:.0} words/s{})",
+                        "trained {} epochs on {} words in {:.1} s ({:.0} words/s)",
                         config.epochs,
                         r.corpus_words,
                         r.seconds,
                         words as f64 / r.seconds,
-                        if r.iterations > 0 {
-                            format!(
-                                ", {:.2} ms per iteration",
-                                1e3 * r.seconds / (r.iterations * config.epochs) as f64
-                            )
-                        } else {
-                            String::new()
-                        }
                     );
+                    iteration_line(&r.iteration_times);
                 }
             })
         }
@@ -790,12 +795,13 @@ fn main() -> ExitCode {
                 out,
                 ..Default::default()
             };
-            nn_examples::ch05::rnnlm_simple(&config, &mut std::io::stdout()).map(|_| {
+            nn_examples::ch05::rnnlm_simple(&config, &mut std::io::stdout()).map(|r| {
                 if !quiet {
                     eprintln!(
                         "wrote {}",
                         config.out.join("rnnlm_simple_perplexity.png").display()
                     );
+                    iteration_line(&r.iteration_times);
                 }
             })
         }
@@ -847,6 +853,7 @@ fn main() -> ExitCode {
                         eprintln!("wrote {}", file.display());
                     }
                     eprintln!("took {:.1} s", r.seconds);
+                    iteration_line(&r.iteration_times);
                 }
             })
         }

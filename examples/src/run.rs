@@ -156,6 +156,8 @@ pub struct Outcome {
     pub train_seconds: f64,
     /// Seconds spent drawing and writing the two figures.
     pub plot_seconds: f64,
+    /// Each training iteration's time (this invocation).
+    pub iteration_times: nn_train::IterationTimes,
     /// The files written.
     pub files: Vec<PathBuf>,
 }
@@ -395,6 +397,7 @@ fn run<F: Float>(config: &TrainConfig, saved: Saved<'_>) -> Result<Outcome> {
         accuracy: correct,
         train_seconds,
         plot_seconds,
+        iteration_times: trainer.iteration_times().clone(),
         files,
     })
 }

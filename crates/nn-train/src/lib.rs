@@ -51,6 +51,7 @@
 
 mod checkpoint;
 mod generator;
+mod iteration_times;
 mod npy;
 mod npz;
 mod numpy_random;
@@ -63,6 +64,7 @@ pub use checkpoint::{
     RunState, insert_generator, insert_optimizer, read_generator, read_optimizer,
 };
 pub use generator::{Generator, GeneratorState, Shuffle};
+pub use iteration_times::IterationTimes;
 pub use npy::NpyArray;
 pub use npz::{Npz, NpzFields, write_atomic};
 pub use numpy_random::{NumpyRandom, NumpyState};

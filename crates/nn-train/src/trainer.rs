@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use crate::IterationTimes;
+
 use ndarray::{Array2, ArrayView2, Axis, s};
 use nn_core::{Error, Float, Labels, Parameters, Result, Sequential};
 use nn_optim::{Optimizer, Update, clip_grads};
@@ -235,6 +237,7 @@ pub struct Trainer<F: Float, M: Model<F> = Sequential<F>> {
     t: Vec<M::Label>,
     permutation: Vec<usize>,
     composed: Vec<usize>,
+    times: IterationTimes,
 }
 
 impl<F: Float, M: Model<F>> Trainer<F, M> {
@@ -254,7 +257,14 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
             t: Vec::new(),
             permutation: Vec::new(),
             composed: Vec::new(),
+            times: IterationTimes::default(),
         }
+    }
+
+    /// The time of each iteration of the last `fit` (forward, backward,
+    /// clipping, update), for its median.
+    pub fn iteration_times(&self) -> &IterationTimes {
+        &self.times
     }
 
     /// The model.
@@ -361,6 +371,7 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
             self.x = Array2::default(x.dim());
         }
         let start = Instant::now();
+        self.times.start(config.max_epoch * iterations);
         for _ in 0..config.max_epoch {
             let epoch = self.state.epoch + 1;
             // idx = permutation(n); x = x[idx]: the new order of the original rows.
@@ -385,6 +396,7 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
                 };
                 let rows = it * batch..(it + 1) * batch;
                 let labels = rows.start * width..rows.end * width;
+                let step = Instant::now();
                 let loss = self
                     .model
                     .forward(self.x.slice(s![rows, ..]), &self.t[labels])
@@ -396,6 +408,7 @@ impl<F: Float, M: Model<F>> Trainer<F, M> {
                 // `Skipped` only happens when the caller chose NonFinite::Skip;
                 // the step's loss still counts, as the book counts every batch.
                 let _: Update = self.optimizer.update(&mut self.model).map_err(at)?;
+                self.times.record(step.elapsed());
                 let loss = loss.as_f64();
                 self.state.iterations += 1;
                 self.state.pending.0 += loss;

@@ -8,8 +8,9 @@ use ndarray::{Array2, ArrayD, ArrayView2, IxDyn};
 use nn_core::{Error, Float, Result};
 use nn_optim::{Optimizer, clip_grads};
 use nn_train::{
-    GeneratorState, NpyArray, Npz, Precision, as_float, float_array, insert_generator,
-    insert_optimizer, load_params_from, params_npz, read_generator, read_optimizer,
+    GeneratorState, IterationTimes, NpyArray, Npz, Precision, as_float, float_array,
+    insert_generator, insert_optimizer, load_params_from, params_npz, read_generator,
+    read_optimizer,
 };
 
 use super::LanguageModel;
@@ -105,6 +106,7 @@ pub struct RnnlmTrainer<F: Float, M> {
     seconds_before: f64,
     batch_x: Array2<usize>,
     batch_t: Array2<isize>,
+    times: IterationTimes,
 }
 
 impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
@@ -123,7 +125,16 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
             seconds_before: 0.0,
             batch_x: Array2::zeros((0, 0)),
             batch_t: Array2::zeros((0, 0)),
+            times: IterationTimes::default(),
         }
+    }
+
+    /// The time of each iteration of the last `fit` or `fit_more` (batch,
+    /// forward, backward, clipping, update; not evaluation), for its
+    /// median. A run of several calls gathers them with
+    /// [`IterationTimes::append`].
+    pub fn iteration_times(&self) -> &IterationTimes {
+        &self.times
     }
 
     /// The model.
@@ -240,18 +251,22 @@ impl<F: Float, M: LanguageModel<F>> RnnlmTrainer<F, M> {
         let jump = data_size / n;
         let start = Instant::now();
         let mut left = config.max_iterations.unwrap_or(usize::MAX);
+        self.times
+            .start((config.max_epoch * max_iters).min(left).min(1 << 20));
         'epochs: for _ in 0..config.max_epoch {
             while self.iteration < max_iters {
                 if left == 0 {
                     break 'epochs;
                 }
                 let iter = self.iteration;
+                let step = Instant::now();
                 self.step(xs, ts, jump, config.max_grad)
                     .map_err(|source| Error::Training {
                         epoch: self.current_epoch + 1,
                         iteration: iter + 1,
                         source: Box::new(source),
                     })?;
+                self.times.record(step.elapsed());
                 self.iteration += 1;
                 left -= 1;
                 if let Some(interval) = config.eval_interval
