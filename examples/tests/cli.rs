@@ -33,6 +33,14 @@ fn a_short_run_writes_figures_and_a_loadable_model() {
     assert_eq!(lines.len(), 5, "{stdout}");
     assert_eq!(lines[0], "| epoch 1 |  iter 10 / 10 | loss 1.13");
     assert!(lines[4].starts_with("accuracy: "), "{stdout}");
+    // The run ends with its median training iteration (on stderr).
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("training: ")
+            && last.ends_with(" ms per iteration (median of 40 iterations)"),
+        "{stderr}"
+    );
 
     assert_eq!(png_size(&out.join("loss.png")), (800, 600));
     assert_eq!(png_size(&out.join("decision_boundary.png")), (800, 600));
