@@ -90,6 +90,54 @@ fn steady_state_word2vec_and_rnnlm_steps_do_not_allocate() {
     }
     rnnlm_steps_do_not_allocate();
     seq2seq_steps_do_not_allocate();
+    // At 2 threads the recurrent layers split their rows (and from H = 192
+    // their units) on the worker pool, which starts in the warm-up.
+    nn_core::parallel::set_threads(2);
+    rnnlm_steps_do_not_allocate();
+    seq2seq_steps_do_not_allocate();
+    large_steps_split_between_threads_do_not_allocate();
+    nn_core::parallel::set_threads(1);
+}
+
+/// Steps large enough that every split happens (rows, units, products by
+/// columns), at the thread count the caller set.
+fn large_steps_split_between_threads_do_not_allocate() {
+    use nn_models::rnnlm::{BetterRnnlm, LanguageModel};
+    use nn_models::seq2seq::AttentionSeq2seq;
+    if !cfg!(feature = "blas") {
+        return; // matrixmultiply allocates its packing buffers
+    }
+    let (v, h, n) = (50, 256, 16);
+    let xs = ndarray::Array2::from_shape_fn((n, 8), |(i, j)| (i * 3 + j * 5) % v);
+    let ts = xs.mapv(|i| ((i * 7 + 1) % v) as isize);
+    let rng = nn_core::SharedRng::new(NumpyRandom::new(4));
+    let mut better = BetterRnnlm::<f32>::new(v, h, h, 0.5, &mut *rng.lock(), rng.clone()).unwrap();
+    let mut sgd = nn_optim::OptimizerKind::Sgd
+        .build::<f32>(Some(0.1))
+        .unwrap();
+    let mut step = || {
+        better.forward(xs.view(), ts.view()).unwrap();
+        better.backward().unwrap();
+        assert_eq!(sgd.update(&mut better).unwrap(), Update::Applied);
+    };
+    step();
+    step();
+    let fewest = (0..3).map(|_| allocations_during(&mut step)).min();
+    assert_eq!(fewest, Some(0), "BetterRnnlm at H = {h}, split");
+
+    let questions = ndarray::Array2::from_shape_fn((n, 7), |(i, j)| (i * 3 + j * 5) % v);
+    let answers: Vec<usize> = (0..n * 5).map(|i| (i * 7 + i / 4) % v).collect();
+    let mut attention = AttentionSeq2seq::<f32>::new(v, 16, h, &mut NumpyRandom::new(5)).unwrap();
+    let mut adam = Adam::<f32>::default();
+    let mut step = || {
+        attention.forward(questions.view(), &answers).unwrap();
+        Model::backward(&mut attention).unwrap();
+        assert_eq!(adam.update(&mut attention).unwrap(), Update::Applied);
+    };
+    step();
+    step();
+    let fewest = (0..3).map(|_| allocations_during(&mut step)).min();
+    assert_eq!(fewest, Some(0), "AttentionSeq2seq at H = {h}, split");
 }
 
 /// Chapters 7–8's models, a step as the Trainer takes it (forward on rows of
