@@ -22,7 +22,7 @@ use nn_train::NumpyRandom;
 
 /// The shapes of one iteration: batch `n`, question and decoder steps,
 /// word-vector and hidden sizes, vocabulary, the decoder LSTM's input width
-/// and the affine layer's.
+/// per step and the affine layer's; whether the decoder attends or peeks.
 struct Shapes {
     n: usize,
     tq: usize,
@@ -33,6 +33,7 @@ struct Shapes {
     dec_in: usize,
     affine_in: usize,
     attention: bool,
+    peeky: bool,
 }
 
 /// The products of one training iteration, through the layers' own route
@@ -68,6 +69,10 @@ fn gemm_seconds(s: &Shapes, iters: usize) -> f64 {
     };
     let mut encoder = lstm(s.tq, s.d);
     let mut decoder = lstm(s.ta, s.dec_in);
+    // PeekyDecoder: the encoder's h enters the LSTM's gates once per
+    // sequence (forward, dWx's rows for it, its gradient).
+    let (peeked, wxh) = (m(n, h), m(h, 4 * h));
+    let (mut peeked_gates, mut dwxh, mut dpeeked) = (m(n, 4 * h), m(h, 4 * h), m(n, h));
     let (xa, wa, sa) = (
         m(n * s.ta, s.affine_in),
         m(s.affine_in, s.v),
@@ -83,6 +88,11 @@ fn gemm_seconds(s: &Shapes, iters: usize) -> f64 {
     timed(iters, || {
         encoder();
         decoder();
+        if s.peeky {
+            gemm(peeked.view(), wxh.view(), &mut peeked_gates);
+            gemm(peeked.t(), peeked_gates.view(), &mut dwxh);
+            gemm(peeked_gates.view(), wxh.t(), &mut dpeeked);
+        }
         gemm(xa.view(), wa.view(), &mut out);
         gemm(xa.t(), sa.view(), &mut dw);
         gemm(sa.view(), wa.t(), &mut dx);
@@ -169,6 +179,7 @@ fn main() -> nn_core::Result<()> {
             dec_in: d,
             affine_in: 2 * h,
             attention: true,
+            peeky: false,
         };
         (step, eval, shapes, "AttentionSeq2seq")
     } else {
@@ -181,9 +192,10 @@ fn main() -> nn_core::Result<()> {
             d,
             h,
             v,
-            dec_in: h + d,
+            dec_in: d,
             affine_in: 2 * h,
             attention: false,
+            peeky: true,
         };
         (step, eval, shapes, "PeekySeq2seq")
     };
