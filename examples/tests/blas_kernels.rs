@@ -103,6 +103,9 @@ fn the_users_own_coretype_is_never_overridden() {
     // On a CPU the rule would give other kernels, the line says which.
     let features = nn_core::blas::CpuFeatures::detect();
     if features.avx2 && features.fma {
-        assert!(stdout.contains("would run") && stdout.contains("kernels, faster"), "{stdout}");
+        assert!(
+            stdout.contains("would run") && stdout.contains("kernels, faster"),
+            "{stdout}"
+        );
     }
 }
