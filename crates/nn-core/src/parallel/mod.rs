@@ -123,6 +123,23 @@ const MIN_BLOCK_WORK: usize = 1 << 20;
 /// items' order, if any. Which thread runs which item does not matter for
 /// the result, since each item's work is the same wherever it runs. Nothing
 /// is allocated once the pool's threads have started.
+///
+/// ```
+/// use ndarray::{Array2, Axis};
+/// use nn_core::parallel;
+///
+/// parallel::set_threads(2);
+/// let mut a = Array2::<f64>::zeros((6, 3));
+/// let per = 6usize.div_ceil(parallel::row_blocks(6, usize::MAX));
+/// // Each block of rows on its own thread, told its index.
+/// parallel::for_each_block(a.axis_chunks_iter_mut(Axis(0), per).enumerate(), |(i, mut rows)| {
+///     rows.fill(i as f64);
+///     Ok(())
+/// })?;
+/// assert_eq!(a.column(0).to_vec(), [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+/// # parallel::set_threads(1);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
 pub fn for_each_block<T: Send>(
     blocks: impl ExactSizeIterator<Item = T> + Send,
     work: impl Fn(T) -> Result<()> + Sync,

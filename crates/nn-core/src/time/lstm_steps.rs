@@ -11,11 +11,11 @@
 //! only its part of `Wh`, at the price of one split per step
 //! ([`forward_by_units`], [`backward_by_units`]). [`unit_blocks`] chooses.
 //!
-//! Measured on the 2-core Zen 5 machine of `docs/benchmarks.md`, one step's
-//! `(N, H)·(H, 4H)` at 2 threads against 1: N = 20, H = 650: rows 0.96×,
-//! units 1.55×; N = 128, H = 256: rows 1.36×, units 1.78×; N = 128, H =
-//! 128: rows 1.32×, units 1.38× (and rows split once per sequence, not per
-//! step).
+//! Measured on the 2-core Zen 5 machine of `docs/benchmarks.md`
+//! (`benches/examples/step_split.rs`), one step's `(N, H)·(H, 4H)` at 2
+//! threads against 1: N = 20, H = 650: rows 1.08×, units 1.87×; N = 128, H
+//! = 256: rows 1.80×, units 2.06×; N = 128, H = 128: 1.79× both ways (and
+//! rows split once per sequence, not per step).
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, s};
