@@ -93,8 +93,10 @@ fn lock(pool: &Pool) -> MutexGuard<'_, State> {
 }
 
 /// Runs `job(0)`, …, `job(blocks − 1)`, each block on its own thread (block
-/// 0 on this one), and returns when all are done. A panic in a block is
-/// raised again here, after every block has ended.
+/// 0 on this one), and returns when all are done; fewer when the system
+/// refuses to start a worker (so the jobs of `for_each_block` take their
+/// items from a shared iterator rather than by index). A panic in a block
+/// is raised again here, after every block has ended.
 pub(crate) fn broadcast(blocks: usize, job: &(dyn Fn(usize) + Sync)) {
     let pool = pool();
     if blocks <= 1
