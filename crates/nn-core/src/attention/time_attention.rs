@@ -71,16 +71,35 @@ impl<F: Float> TimeAttention<F> {
         self.hs_dec.assign(&hs_dec);
         reshape3(&mut self.a, (n, td, te));
         reshape3(&mut self.out, (n, td, h));
-        // Each sequence is independent: blocks of them on their own threads.
+        // Each sequence is independent: blocks of them on their own threads,
+        // the scores, then (over all rows, so that an error names its row
+        // in the batch) their softmax, then the context vectors.
         let per = n.div_ceil(parallel::row_blocks(n, 2 * n * td * te * h));
         let blocks = self
             .hs_enc
             .axis_chunks_iter(Axis(0), per)
             .zip(self.hs_dec.axis_chunks_iter(Axis(0), per))
-            .zip(self.a.axis_chunks_iter_mut(Axis(0), per))
+            .zip(self.a.axis_chunks_iter_mut(Axis(0), per));
+        parallel::for_each_block(blocks, |((enc, dec), a)| {
+            scores(enc, dec, a);
+            Ok(())
+        })?;
+        {
+            let mut scores = self
+                .a
+                .view_mut()
+                .into_shape_with_order((n * td, te))
+                .expect("a fresh standard-layout buffer");
+            softmax_rows_in_place(OP, &mut scores)?;
+        }
+        let blocks = self
+            .hs_enc
+            .axis_chunks_iter(Axis(0), per)
+            .zip(self.a.axis_chunks_iter(Axis(0), per))
             .zip(self.out.axis_chunks_iter_mut(Axis(0), per));
-        parallel::for_each_block(blocks, |(((enc, dec), a), out)| {
-            forward_rows(OP, enc, dec, a, out)
+        parallel::for_each_block(blocks, |((enc, a), out)| {
+            contexts(enc, a, out);
+            Ok(())
         })?;
         self.ready = true;
         Ok(self.out.view())
@@ -140,15 +159,12 @@ impl<F: Float> TimeAttention<F> {
     }
 }
 
-/// The forward of a block of sequences: scores, their softmax by rows,
-/// the context vectors.
-fn forward_rows<F: Float>(
-    op: &'static str,
+/// The scores `hs_dec · hs_encᵀ` of a block of sequences.
+fn scores<F: Float>(
     hs_enc: ArrayView3<'_, F>,
     hs_dec: ArrayView3<'_, F>,
     mut a: ArrayViewMut3<'_, F>,
-    mut out: ArrayViewMut3<'_, F>,
-) -> Result<()> {
+) {
     for i in 0..hs_enc.dim().0 {
         general_mat_mul(
             F::one(),
@@ -158,14 +174,14 @@ fn forward_rows<F: Float>(
             &mut a.index_axis_mut(Axis(0), i),
         );
     }
-    {
-        let (rows, td, te) = a.dim();
-        let mut scores = a
-            .view_mut()
-            .into_shape_with_order((rows * td, te))
-            .expect("a block of a standard-layout buffer");
-        softmax_rows_in_place(op, &mut scores)?;
-    }
+}
+
+/// The context vectors `A · hs_enc` of a block of sequences.
+fn contexts<F: Float>(
+    hs_enc: ArrayView3<'_, F>,
+    a: ArrayView3<'_, F>,
+    mut out: ArrayViewMut3<'_, F>,
+) {
     for i in 0..hs_enc.dim().0 {
         general_mat_mul(
             F::one(),
@@ -175,7 +191,6 @@ fn forward_rows<F: Float>(
             &mut out.index_axis_mut(Axis(0), i),
         );
     }
-    Ok(())
 }
 
 /// The backward of a block of sequences.
