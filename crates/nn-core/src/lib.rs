@@ -107,7 +107,7 @@ pub use init::{Init, Randn, RandomSample};
 pub use labels::Labels;
 pub use layer::{Layer, Loss, Param, Parameters};
 pub use layers::{
-    Affine, Embedding, EmbeddingDot, MatMul, Relu, Sigmoid, SigmoidWithLoss, Softmax,
+    Affine, Embedding, EmbeddingDot, LayerNorm, MatMul, Relu, Sigmoid, SigmoidWithLoss, Softmax,
     SoftmaxWithLoss,
 };
 pub use model::Sequential;

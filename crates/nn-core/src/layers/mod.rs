@@ -1,10 +1,12 @@
 //! The layers, one per file: chapter 1's, and chapter 4's `Embedding`,
-//! `EmbeddingDot` and `SigmoidWithLoss`, and `common/layers.py`'s `Dropout`.
+//! `EmbeddingDot` and `SigmoidWithLoss`, `common/layers.py`'s `Dropout`, and
+//! the Transformer's `LayerNorm` (8.5.2).
 
 pub(crate) mod affine;
 pub(crate) mod dropout;
 pub(crate) mod embedding;
 mod embedding_dot;
+mod layer_norm;
 pub(crate) mod matmul;
 mod relu;
 mod sigmoid;
@@ -16,6 +18,7 @@ pub use affine::Affine;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use embedding_dot::EmbeddingDot;
+pub use layer_norm::LayerNorm;
 pub use matmul::MatMul;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;

@@ -1,0 +1,308 @@
+//! `LayerNorm`: each row normalised to mean 0 and variance 1, then scaled and
+//! shifted; the Transformer's normalisation (book 8.5.2), PyTorch's
+//! `nn.LayerNorm` over the last axis.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+
+use crate::layer::{check_backward, non_empty, reshape_buffer};
+use crate::layers::affine::column_sums;
+use crate::{Error, Float, Layer, Param, ParamName, Parameters, Result};
+
+/// Layer normalisation over each row's `D` features: `x̂ = (x − μ) / √(σ² +
+/// ε)` with the row's mean `μ` and biased variance `σ²`, then `out = γ ⊙ x̂ +
+/// β`. `γ` and `β` are named as the first book's `BatchNormalization` names
+/// them (PyTorch's `weight` and `bias`); `ε` is PyTorch's 1e-5 unless given.
+///
+/// Backward, per row: `dβ = Σ dout`, `dγ = Σ dout ⊙ x̂` over the rows, and
+/// with `g = dout ⊙ γ`, `dx = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / √(σ² + ε)`.
+///
+/// ```
+/// use nn_core::{LayerNorm, Layer};
+/// use ndarray::array;
+/// let mut norm = LayerNorm::<f64>::new(4)?;
+/// let out = norm.forward(array![[1.0, 2.0, 3.0, 6.0]].view())?.to_owned();
+/// // Mean 0 and (biased) variance 1, up to ε.
+/// assert!(out.sum().abs() < 1e-12);
+/// assert!((out.mapv(|v| v * v).sum() / 4.0 - 1.0).abs() < 1e-5);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LayerNorm<F: Float> {
+    gamma: Array1<F>,
+    beta: Array1<F>,
+    dgamma: Array1<F>,
+    dbeta: Array1<F>,
+    eps: F,
+    /// The last forward's `x̂` `(N, D)` and each row's `1 / √(σ² + ε)`.
+    xhat: Array2<F>,
+    inv_std: Array1<F>,
+    out: Array2<F>,
+    dx: Array2<F>,
+    ready: bool,
+}
+
+impl<F: Float> LayerNorm<F> {
+    /// PyTorch's default `ε`.
+    pub const DEFAULT_EPS: f64 = 1e-5;
+
+    /// A layer over `features` features with `γ = 1`, `β = 0` and `ε =
+    /// 1e-5`, as `nn.LayerNorm(features)` starts.
+    ///
+    /// # Errors
+    /// `features` of 0.
+    pub fn new(features: usize) -> Result<Self> {
+        Self::from_weights(
+            Array1::ones(features),
+            Array1::zeros(features),
+            Self::DEFAULT_EPS,
+        )
+    }
+
+    /// A layer with scale `gamma` and shift `beta`, `(D,)` each, and `eps`.
+    ///
+    /// # Errors
+    /// Empty or unequal lengths, or an `eps` that is not positive and finite.
+    pub fn from_weights(gamma: Array1<F>, beta: Array1<F>, eps: f64) -> Result<Self> {
+        const OP: &str = "LayerNorm.from_weights";
+        if gamma.is_empty() || gamma.len() != beta.len() {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "gamma and beta must be (D,) with D ≥ 1 (gamma: {:?}, beta: {:?})",
+                    gamma.shape(),
+                    beta.shape()
+                ),
+            ));
+        }
+        if !(eps.is_finite() && eps > 0.0) {
+            return Err(Error::invalid(
+                OP,
+                format!("eps must be positive and finite, got {eps}"),
+            ));
+        }
+        Ok(Self {
+            dgamma: Array1::zeros(gamma.raw_dim()),
+            dbeta: Array1::zeros(beta.raw_dim()),
+            gamma,
+            beta,
+            eps: F::from_f64(eps),
+            xhat: Array2::zeros((0, 0)),
+            inv_std: Array1::zeros(0),
+            out: Array2::zeros((0, 0)),
+            dx: Array2::zeros((0, 0)),
+            ready: false,
+        })
+    }
+
+    /// `D`, the features of each row.
+    pub fn features(&self) -> usize {
+        self.gamma.len()
+    }
+
+    /// `ε`.
+    pub fn eps(&self) -> F {
+        self.eps
+    }
+
+    /// The scale `γ`, `(D,)`.
+    pub fn gamma(&self) -> ArrayView1<'_, F> {
+        self.gamma.view()
+    }
+
+    /// The shift `β`, `(D,)`.
+    pub fn beta(&self) -> ArrayView1<'_, F> {
+        self.beta.view()
+    }
+
+    /// `∂L/∂γ` from the last backward.
+    pub fn dgamma(&self) -> ArrayView1<'_, F> {
+        self.dgamma.view()
+    }
+
+    /// `∂L/∂β` from the last backward.
+    pub fn dbeta(&self) -> ArrayView1<'_, F> {
+        self.dbeta.view()
+    }
+
+    /// The last forward's normalised rows `x̂`, `(N, D)`.
+    pub fn normalized(&self) -> ArrayView2<'_, F> {
+        self.xhat.view()
+    }
+}
+
+impl<F: Float> Parameters<F> for LayerNorm<F> {
+    /// `gamma`, `beta`.
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, F>) -> Result<()>) -> Result<()> {
+        f(Param {
+            name: ParamName::new("gamma"),
+            value: self.gamma.view_mut().into_dyn(),
+            grad: self.dgamma.view_mut().into_dyn(),
+        })?;
+        f(Param {
+            name: ParamName::new("beta"),
+            value: self.beta.view_mut().into_dyn(),
+            grad: self.dbeta.view_mut().into_dyn(),
+        })
+    }
+}
+
+impl<F: Float> Layer<F> for LayerNorm<F> {
+    fn name(&self) -> &'static str {
+        "LayerNorm"
+    }
+
+    fn forward(&mut self, x: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
+        const OP: &str = "LayerNorm.forward";
+        non_empty(OP, &x)?;
+        let (n, d) = x.dim();
+        if d != self.features() {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "x has {d} features but the layer normalises {} (x: {:?})",
+                    self.features(),
+                    x.shape()
+                ),
+            ));
+        }
+        self.ready = false;
+        reshape_buffer(&mut self.xhat, n, d);
+        reshape_buffer(&mut self.out, n, d);
+        if self.inv_std.len() != n {
+            self.inv_std = Array1::zeros(n);
+        }
+        let count = F::from_f64(d as f64);
+        for (((x, mut xhat), mut out), inv) in x
+            .rows()
+            .into_iter()
+            .zip(self.xhat.rows_mut())
+            .zip(self.out.rows_mut())
+            .zip(self.inv_std.iter_mut())
+        {
+            let mean = x.sum() / count;
+            let var = x.fold(F::zero(), |acc, &v| acc + (v - mean) * (v - mean)) / count;
+            *inv = F::one() / (var + self.eps).sqrt();
+            let inv = *inv;
+            Zip::from(&mut xhat)
+                .and(&x)
+                .for_each(|h, &v| *h = (v - mean) * inv);
+            Zip::from(&mut out)
+                .and(&xhat)
+                .and(&self.gamma)
+                .and(&self.beta)
+                .for_each(|o, &h, &g, &b| *o = g * h + b);
+        }
+        self.ready = true;
+        Ok(self.out.view())
+    }
+
+    fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
+        check_backward("LayerNorm.backward", self.ready, &dout, self.out.dim())?;
+        let (n, d) = dout.dim();
+        column_sums(&dout, &mut self.dbeta);
+        self.dgamma.fill(F::zero());
+        for (dout, xhat) in dout.rows().into_iter().zip(self.xhat.rows()) {
+            Zip::from(&mut self.dgamma)
+                .and(&dout)
+                .and(&xhat)
+                .for_each(|s, &g, &h| *s += g * h);
+        }
+        reshape_buffer(&mut self.dx, n, d);
+        let count = F::from_f64(d as f64);
+        for (((dout, xhat), mut dx), &inv) in dout
+            .rows()
+            .into_iter()
+            .zip(self.xhat.rows())
+            .zip(self.dx.rows_mut())
+            .zip(self.inv_std.iter())
+        {
+            // g = dout ⊙ γ, written into dx first.
+            Zip::from(&mut dx)
+                .and(&dout)
+                .and(&self.gamma)
+                .for_each(|o, &g, &w| *o = g * w);
+            let mean_g = dx.sum() / count;
+            let mean_gh = dx
+                .iter()
+                .zip(xhat)
+                .fold(F::zero(), |acc, (&g, &h)| acc + g * h)
+                / count;
+            Zip::from(&mut dx)
+                .and(&xhat)
+                .for_each(|o, &h| *o = (*o - mean_g - h * mean_gh) * inv);
+        }
+        Ok(self.dx.view())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{assert_gradients, message, randn};
+    use ndarray::array;
+
+    #[test]
+    fn gradients_match_central_differences() {
+        let gamma = randn::<f64>(1, 7, 1).row(0).to_owned();
+        let beta = randn::<f64>(1, 7, 2).row(0).to_owned();
+        let mut layer = LayerNorm::from_weights(gamma, beta, 1e-5).unwrap();
+        assert_gradients(&mut layer, randn::<f64>(4, 7, 3).view());
+        // A large eps, where it shapes the gradient.
+        let mut layer = LayerNorm::from_weights(Array1::ones(3), Array1::zeros(3), 0.5).unwrap();
+        assert_gradients(&mut layer, randn::<f64>(5, 3, 4).view());
+    }
+
+    #[test]
+    fn normalises_each_row_at_f32() {
+        let mut layer =
+            LayerNorm::<f32>::from_weights(array![2.0, 2.0], array![1.0, -1.0], 1e-5).unwrap();
+        let out = layer
+            .forward(array![[1.0, 3.0], [-5.0, -5.0]].view())
+            .unwrap()
+            .to_owned();
+        // Row 0: x̂ = [−1, 1] (to ε); row 1 is constant: x̂ = 0.
+        assert!((out[[0, 0]] + 1.0).abs() < 1e-4 && (out[[0, 1]] - 1.0).abs() < 1e-4);
+        assert_eq!(out.row(1).to_vec(), [1.0, -1.0]);
+        layer
+            .backward(array![[1.0, 1.0], [1.0, 1.0]].view())
+            .unwrap();
+        assert_eq!(layer.dbeta().to_vec(), [2.0, 2.0]);
+    }
+
+    #[test]
+    fn params_are_gamma_then_beta() {
+        let mut layer = LayerNorm::<f64>::new(3).unwrap();
+        assert_eq!(layer.param_names(), ["gamma", "beta"]);
+        assert_eq!(layer.eps(), 1e-5);
+        assert_eq!(layer.features(), 3);
+    }
+
+    #[test]
+    fn bad_input_is_an_error_naming_layer_and_shapes() {
+        let mut layer = LayerNorm::<f64>::new(4).unwrap();
+        assert_eq!(
+            message(layer.forward(randn::<f64>(2, 3, 1).view())),
+            "LayerNorm.forward: x has 3 features but the layer normalises 4 (x: [2, 3])"
+        );
+        assert!(message(layer.backward(randn::<f64>(2, 4, 1).view())).contains("before forward"));
+        layer.forward(randn::<f64>(2, 4, 1).view()).unwrap();
+        assert!(message(layer.backward(randn::<f64>(3, 4, 1).view())).contains("[2, 4]"));
+        assert_eq!(
+            message(LayerNorm::<f64>::from_weights(
+                Array1::ones(3),
+                Array1::zeros(2),
+                1e-5
+            )),
+            "LayerNorm.from_weights: gamma and beta must be (D,) with D ≥ 1 (gamma: [3], beta: [2])"
+        );
+        assert_eq!(
+            message(LayerNorm::<f64>::from_weights(
+                Array1::ones(2),
+                Array1::zeros(2),
+                0.0
+            )),
+            "LayerNorm.from_weights: eps must be positive and finite, got 0"
+        );
+        assert!(LayerNorm::<f64>::new(0).is_err());
+    }
+}
