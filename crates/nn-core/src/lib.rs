@@ -95,6 +95,7 @@ pub mod shared;
 mod shared_rng;
 mod tanh;
 pub mod time;
+pub mod transformer;
 
 pub use error::{Error, Result};
 pub use float::Float;

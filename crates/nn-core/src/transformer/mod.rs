@@ -1,0 +1,10 @@
+//! Beyond chapter 8: the Transformer the book points to (8.5.2 트랜스포머),
+//! built from explicit layers in the style of the book's own: each a
+//! forward and a backward, proven against PyTorch in float64.
+//!
+//! So far: [`PositionalEncoding`] (and [`LayerNorm`](crate::LayerNorm),
+//! a row layer beside chapter 1's).
+
+mod positional_encoding;
+
+pub use positional_encoding::PositionalEncoding;
