@@ -27,6 +27,8 @@ mod time_sigmoid_with_loss;
 mod time_softmax_with_loss;
 mod weights;
 
+pub(crate) use weights::check_dout;
+
 pub use gru::Gru;
 pub use lstm::Lstm;
 pub use rnn::Rnn;

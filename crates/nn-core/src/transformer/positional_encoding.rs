@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis, s};
 
-use crate::time::TimeLayer;
+use crate::time::{TimeLayer, check_dout};
 use crate::{Error, Float, Param, ParamName, Parameters, Result};
 
 /// `out[n, t] = x[n, t] + P[t]` for a table `P` of `max_len` positions by `D`
@@ -32,8 +32,7 @@ pub struct PositionalEncoding<F: Float> {
     learned: bool,
     out: Array3<F>,
     dx: Array3<F>,
-    /// Steps of the last forward, or `None` before one.
-    steps: Option<usize>,
+    ready: bool,
 }
 
 impl<F: Float> PositionalEncoding<F> {
@@ -81,7 +80,7 @@ impl<F: Float> PositionalEncoding<F> {
             learned,
             out: Array3::zeros((0, 0, 0)),
             dx: Array3::zeros((0, 0, 0)),
-            steps: None,
+            ready: false,
         }
     }
 
@@ -148,7 +147,7 @@ impl<F: Float> TimeLayer<F> for PositionalEncoding<F> {
                 ),
             ));
         }
-        self.steps = None;
+        self.ready = false;
         if self.out.dim() != (n, t, d) {
             self.out = Array3::zeros((n, t, d));
         }
@@ -159,25 +158,15 @@ impl<F: Float> TimeLayer<F> for PositionalEncoding<F> {
                 .and(&positions)
                 .for_each(|o, &x, &p| *o = x + p);
         }
-        self.steps = Some(t);
+        self.ready = true;
         Ok(self.out.view())
     }
 
     fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "PositionalEncoding.backward";
-        let Some(t) = self.steps else {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        };
-        if dout.dim() != self.out.dim() {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "dout must have the shape of the last output (dout: {:?}, output: {:?})",
-                    dout.shape(),
-                    self.out.shape()
-                ),
-            ));
-        }
+        check_dout(OP, self.ready, &dout, self.out.dim())?;
+        // The steps of the last forward.
+        let t = self.out.dim().1;
         if self.dx.dim() != dout.dim() {
             self.dx = Array3::zeros(dout.raw_dim());
         }

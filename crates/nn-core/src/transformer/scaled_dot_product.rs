@@ -4,6 +4,8 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array3, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
 
+use crate::attention::reshape3 as resize;
+use crate::time::check_dout;
 use crate::{Error, Float, Result};
 
 /// Which keys each query may attend to. A masked key gets weight 0 (its
@@ -67,13 +69,6 @@ pub struct ScaledDotProductAttention<F: Float> {
     dv: Array3<F>,
     scale: F,
     ready: bool,
-}
-
-/// Resizes a buffer (zeros on a new shape).
-fn resize<F: Float>(buf: &mut Array3<F>, dim: (usize, usize, usize)) {
-    if buf.dim() != dim {
-        *buf = Array3::zeros(dim);
-    }
 }
 
 impl<F: Float> ScaledDotProductAttention<F> {
@@ -166,19 +161,7 @@ impl<F: Float> ScaledDotProductAttention<F> {
         dout: ArrayView3<'_, F>,
     ) -> Result<(ArrayView3<'_, F>, ArrayView3<'_, F>, ArrayView3<'_, F>)> {
         const OP: &str = "ScaledDotProductAttention.backward";
-        if !self.ready {
-            return Err(Error::BackwardBeforeForward { op: OP });
-        }
-        if dout.dim() != self.out.dim() {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "dout must have the shape of the last output (dout: {:?}, output: {:?})",
-                    dout.shape(),
-                    self.out.shape()
-                ),
-            ));
-        }
+        check_dout(OP, self.ready, &dout, self.out.dim())?;
         resize(&mut self.ds, self.a.dim());
         resize(&mut self.dq, self.q.dim());
         resize(&mut self.dk, self.k.dim());
