@@ -9,7 +9,9 @@
 use ndarray::{Array1, Array2, Array3, ArrayD};
 use nn_core::attention::TimeAttention;
 use nn_core::time::{TimeLayer, TimeLstm};
+use nn_core::transformer::{AttentionMask, TransformerConfig, TransformerDecoder};
 use nn_core::{Parameters, parallel};
+use rand::SeedableRng;
 
 fn pattern(shape: &[usize], salt: usize) -> ArrayD<f64> {
     let mut k = salt * 7919 + 1;
@@ -83,6 +85,34 @@ fn attention_run(n: usize, h: usize) -> Vec<ArrayD<f64>> {
     vec![c, de.into_dyn().to_owned(), dd.into_dyn().to_owned()]
 }
 
+/// A two-layer Transformer decoder over a batch large enough to split its
+/// attention by sequences: the output, `dx`, `dmemory` and every gradient.
+fn transformer_run(n: usize) -> Vec<ArrayD<f64>> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let config = TransformerConfig::new(64, 4);
+    let mut decoder = TransformerDecoder::init(config, 2, &mut rng, None).unwrap();
+    let (x, memory) = (a3((n, 16, 64), 13), a3((n, 14, 64), 14));
+    let lengths: Vec<usize> = (0..n).map(|i| 1 + i % 14).collect();
+    let memory_mask = AttentionMask {
+        causal: false,
+        key_lengths: Some(&lengths),
+    };
+    let y = decoder
+        .forward(x.view(), memory.view(), AttentionMask::CAUSAL, memory_mask)
+        .unwrap()
+        .into_dyn()
+        .to_owned();
+    let (dx, dm) = decoder.backward(a3((n, 16, 64), 15).view()).unwrap();
+    let mut out = vec![y, dx.into_dyn().to_owned(), dm.into_dyn().to_owned()];
+    decoder
+        .visit_params(&mut |p| {
+            out.push(p.grad.to_owned());
+            Ok(())
+        })
+        .unwrap();
+    out
+}
+
 fn assert_close(what: &str, one: &[ArrayD<f64>], two: &[ArrayD<f64>]) {
     assert_eq!(one.len(), two.len());
     for (k, (a, b)) in one.iter().zip(two).enumerate() {
@@ -115,6 +145,12 @@ fn split_recurrent_layers_equal_the_one_thread_layers() {
     let two = attention_run(64, 64);
     assert_eq!(two, attention_run(64, 64), "TimeAttention: repeatable");
     assert_close("TimeAttention", &one, &two);
+    parallel::set_threads(1);
+    let one = transformer_run(64);
+    parallel::set_threads(2);
+    let two = transformer_run(64);
+    assert_eq!(two, transformer_run(64), "TransformerDecoder: repeatable");
+    assert_close("TransformerDecoder", &one, &two);
     // Odd splits: 3 threads over rows and units that don't divide evenly.
     parallel::set_threads(3);
     let three = lstm_run(7, 200, 7);

@@ -109,6 +109,12 @@ impl<F: Float> Affine<F> {
         self.matmul.dw()
     }
 
+    /// The last forward's output `x·W + b`, `(N, outputs)`, kept until the
+    /// next forward (empty before the first).
+    pub fn output(&self) -> ArrayView2<'_, F> {
+        self.matmul.output()
+    }
+
     /// `∂L/∂b` from the last `backward`.
     pub fn db(&self) -> ArrayView1<'_, F> {
         self.db.view()

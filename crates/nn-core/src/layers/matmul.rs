@@ -125,6 +125,11 @@ impl<F: Float> MatMul<F> {
     /// The forward pass of `MatMul`, or of `Affine` when `bias` is given:
     /// the bias is written into the output first and `gemm` adds `x·W` to
     /// it (`beta = 1`), so the bias costs no extra pass.
+    /// The last forward's output (`x·W`, or `x·W + b` for `Affine`).
+    pub(crate) fn output(&self) -> ArrayView2<'_, F> {
+        self.out.view()
+    }
+
     pub(crate) fn forward_impl(
         &mut self,
         op: &'static str,

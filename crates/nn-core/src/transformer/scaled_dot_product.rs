@@ -34,6 +34,27 @@ impl AttentionMask<'_> {
     };
 }
 
+impl AttentionMask<'_> {
+    /// Refuses key lengths that are not one per sequence of the `batch`,
+    /// each in `1..=keys`.
+    pub(crate) fn check(&self, op: &'static str, batch: usize, keys: usize) -> Result<()> {
+        match self.key_lengths {
+            Some(lengths)
+                if lengths.len() != batch || lengths.iter().any(|&l| l == 0 || l > keys) =>
+            {
+                Err(Error::shape(
+                    op,
+                    format!(
+                        "the mask's key lengths must be one per sequence, each in 1..={keys} \
+                         (B = {batch}, Tk = {keys}, key lengths: {lengths:?})"
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Scaled dot-product attention over a batch: for sequence `b`, `S = q_b ·
 /// k_bᵀ / √d`, masked keys set to −∞, `A = softmax(S)` by rows, `out = A ·
 /// v_b`. Shapes: `q` `(B, Tq, d)`, `k` `(B, Tk, d)`, `v` `(B, Tk, dv)`,
@@ -109,17 +130,7 @@ impl<F: Float> ScaledDotProductAttention<F> {
                 ),
             ));
         }
-        if let Some(lengths) = mask.key_lengths
-            && (lengths.len() != b || lengths.iter().any(|&l| l == 0 || l > tk))
-        {
-            return Err(Error::shape(
-                OP,
-                format!(
-                    "the mask's key lengths must be one per sequence, each in 1..={tk} \
-                     (B = {b}, Tk = {tk}, key lengths: {lengths:?})"
-                ),
-            ));
-        }
+        mask.check(OP, b, tk)?;
         self.ready = false;
         self.scale = F::one() / F::from_f64(d as f64).sqrt();
         for (buf, x) in [(&mut self.q, q), (&mut self.k, k), (&mut self.v, v)] {
@@ -204,7 +215,7 @@ impl<F: Float> ScaledDotProductAttention<F> {
 
 /// The softmax of each row of `scores` over its unmasked keys (`j < keys`,
 /// and `j ≤ i` when `causal`), zero elsewhere. Every row keeps key 0.
-fn masked_softmax<F: Float>(
+pub(crate) fn masked_softmax<F: Float>(
     op: &'static str,
     sequence: usize,
     scores: &mut ArrayViewMut2<'_, F>,
@@ -241,7 +252,7 @@ fn masked_softmax<F: Float>(
 }
 
 /// `dS = A ⊙ (dA − rowsum(A ⊙ dA))` in place of `dA`.
-fn softmax_backward<F: Float>(a: &ArrayView2<'_, F>, ds: &mut ArrayViewMut2<'_, F>) {
+pub(crate) fn softmax_backward<F: Float>(a: &ArrayView2<'_, F>, ds: &mut ArrayViewMut2<'_, F>) {
     for (mut d, a) in ds.rows_mut().into_iter().zip(a.rows()) {
         let dot = d.iter().zip(a).fold(F::zero(), |acc, (&d, &a)| acc + d * a);
         d.iter_mut().zip(a).for_each(|(d, &a)| *d = a * (*d - dot));
