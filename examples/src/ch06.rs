@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nn_core::transformer::TransformerConfig;
 use nn_core::{Error, Result, SharedRng};
 use nn_models::rnnlm::{
     BetterRnnlm, FitConfig, IterationReport, LanguageModel, Precision, Rnnlm, RnnlmTrainer,
     eval_perplexity, generate, load_params, save_params,
 };
+use nn_models::transformer::{TransformerLm, TransformerLmConfig};
 use nn_optim::OptimizerKind;
 use nn_text::ptb::{self, Source, Split};
 use nn_text::{Corpus, Vocabulary};
@@ -56,6 +58,38 @@ pub struct RnnlmConfig {
     pub resume: bool,
     /// Only the results (test perplexity), no training lines.
     pub quiet: bool,
+    /// A [`TransformerLm`] of these sizes instead of the book's models
+    /// (`transformer-lm`): Adam at `lr`, validation after every epoch, the
+    /// best parameters kept.
+    pub transformer: Option<TransformerLmSettings>,
+}
+
+/// The sizes of `transformer-lm`'s model (the project's choice; the book
+/// trains no Transformer).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransformerLmSettings {
+    /// Transformer layers.
+    pub layers: usize,
+    /// Attention heads.
+    pub heads: usize,
+    /// The model width `E` (the tied embedding's too).
+    pub d_model: usize,
+    /// The feed-forward network's width.
+    pub d_ff: usize,
+    /// Pre-LN instead of the paper's post-LN.
+    pub norm_first: bool,
+}
+
+impl Default for TransformerLmSettings {
+    fn default() -> Self {
+        Self {
+            layers: 2,
+            heads: 4,
+            d_model: 128,
+            d_ff: 512,
+            norm_first: true,
+        }
+    }
 }
 
 impl Default for RnnlmConfig {
@@ -77,6 +111,7 @@ impl Default for RnnlmConfig {
             out: PathBuf::from("out"),
             resume: false,
             quiet: false,
+            transformer: None,
         }
     }
 }
@@ -93,9 +128,34 @@ impl RnnlmConfig {
         }
     }
 
+    /// `transformer-lm`'s settings: a [`TransformerLm`] of the default
+    /// [`TransformerLmSettings`], windows of 64 words in batches of 20,
+    /// Adam from 0.002 falling linearly per epoch, clipping 0.25, no
+    /// dropout, 4 epochs.
+    pub fn transformer() -> Self {
+        Self {
+            transformer: Some(TransformerLmSettings::default()),
+            wordvec_size: 128,
+            hidden_size: 128,
+            time_size: 64,
+            lr: 0.002,
+            dropout: 0.0,
+            ..Self::default()
+        }
+    }
+
     /// The model's class name, which names its files.
     pub fn model_name(&self) -> &'static str {
-        if self.better { "BetterRnnlm" } else { "Rnnlm" }
+        match (self.transformer, self.better) {
+            (Some(_), _) => "TransformerLm",
+            (None, true) => "BetterRnnlm",
+            (None, false) => "Rnnlm",
+        }
+    }
+
+    /// Where this run's parameters go: `{model_name}.npz` in `out`.
+    pub fn params_path(&self) -> PathBuf {
+        self.out.join(format!("{}.npz", self.model_name()))
     }
 
     /// Where the trained parameters go: `Rnnlm.npz` or `BetterRnnlm.npz`
@@ -250,7 +310,25 @@ pub fn rnnlm(config: &RnnlmConfig, out: &mut dyn Write) -> Result<RnnlmOutcome> 
     let vocab_size = train.vocab.len();
     let mut rng = NumpyRandom::new(config.seed);
     let (v, d, h) = (vocab_size, config.wordvec_size, config.hidden_size);
-    if config.better {
+    if let Some(t) = config.transformer {
+        let model_config = TransformerLmConfig {
+            vocab_size: v,
+            max_len: config.time_size,
+            layers: t.layers,
+            layer: TransformerConfig {
+                d_ff: t.d_ff,
+                dropout: config.dropout,
+                norm_first: t.norm_first,
+                ..TransformerConfig::new(t.d_model, t.heads)
+            },
+        };
+        let rng = SharedRng::new(rng);
+        let model = TransformerLm::<f32>::new(model_config, &mut *rng.lock(), Some(&rng))?;
+        if !config.quiet {
+            let _ = writeln!(out, "{model}");
+        }
+        run_training(config, model, &train.ids, &val, &test, out)
+    } else if config.better {
         // The book draws the weights, then every dropout mask, from numpy's
         // one generator.
         let rng = SharedRng::new(rng);
@@ -263,7 +341,23 @@ pub fn rnnlm(config: &RnnlmConfig, out: &mut dyn Write) -> Result<RnnlmOutcome> 
     }
 }
 
-fn run_training<M: LanguageModel<f32>>(
+/// A model that `run_training` can save: the book's as `save_params`
+/// saves them (float16), the Transformer with its sizes.
+trait SaveModel: LanguageModel<f32> + Sized {
+    fn save_to(&mut self, path: &Path) -> Result<()> {
+        save_params(path, self, Precision::F16)
+    }
+}
+
+impl SaveModel for Rnnlm<f32> {}
+impl SaveModel for BetterRnnlm<f32> {}
+impl SaveModel for TransformerLm<f32> {
+    fn save_to(&mut self, path: &Path) -> Result<()> {
+        self.save(path, Precision::Native)
+    }
+}
+
+fn run_training<M: SaveModel>(
     config: &RnnlmConfig,
     model: M,
     corpus: &[usize],
@@ -280,7 +374,13 @@ fn run_training<M: LanguageModel<f32>>(
         ));
     }
     let (xs, ts) = (&corpus[..corpus.len() - 1], &corpus[1..]);
-    let optimizer = OptimizerKind::Sgd.build::<f32>(Some(config.lr))?;
+    // The book's SGD for its models; the Transformer wants Adam.
+    let kind = match config.transformer {
+        Some(_) => OptimizerKind::Adam,
+        None => OptimizerKind::Sgd,
+    };
+    let validate = config.better || config.transformer.is_some();
+    let optimizer = kind.build::<f32>(Some(config.lr))?;
     let mut trainer = RnnlmTrainer::new(model, optimizer);
     let checkpoint = config.checkpoint_file();
     let mut best_ppl = f64::INFINITY;
@@ -302,10 +402,17 @@ fn run_training<M: LanguageModel<f32>>(
     };
     let iterations = xs.len() / (config.batch_size * config.time_size).max(1);
     let screen = Screen::new(config.quiet);
-    let params = RnnlmConfig::params_file(&config.out, config.better);
+    let params = config.params_path();
     let mut files = Vec::new();
     let mut iteration_times = IterationTimes::default();
+    let lr = config.lr;
     for epoch in trainer.current_epoch()..config.epochs {
+        if config.transformer.is_some() {
+            // Adam's rate falls linearly over the epochs, from `lr` in the
+            // first to `lr / epochs` in the last.
+            let left = (config.epochs - epoch) as f64 / config.epochs as f64;
+            trainer.optimizer_mut().set_learning_rate(lr * left)?;
+        }
         screen.start(iterations, &format!("epoch {}", epoch + 1));
         let mut report = |r: &IterationReport| {
             screen.line(out, &r.to_string(), false);
@@ -320,7 +427,7 @@ fn run_training<M: LanguageModel<f32>>(
         }
         screen.finish();
         iteration_times.append(trainer.iteration_times());
-        if config.better {
+        if validate {
             let model = trainer.model_mut();
             model.reset_state();
             let ppl = evaluate(model, val, &screen, out)?;
@@ -328,11 +435,11 @@ fn run_training<M: LanguageModel<f32>>(
             valid.push(ppl);
             if best_ppl > ppl {
                 best_ppl = ppl;
-                save_params(&params, model, Precision::F16)?;
+                model.save_to(&params)?;
                 if !files.contains(&params) {
                     files.push(params.clone());
                 }
-            } else {
+            } else if config.better {
                 let lr = trainer.optimizer_mut().learning_rate() / 4.0;
                 trainer.optimizer_mut().set_learning_rate(lr)?;
             }
@@ -351,10 +458,13 @@ fn run_training<M: LanguageModel<f32>>(
         files.push(checkpoint);
     }
     if !config.better && !trainer.ppl_list().is_empty() {
-        let figure = config.out.join("rnnlm_perplexity.png");
+        let figure = config.out.join(format!(
+            "{}_perplexity.png",
+            config.model_name().to_lowercase()
+        ));
         crate::plot::curve_up_to(
             &figure,
-            "Rnnlm on PTB (training perplexity)",
+            &format!("{} on PTB (training perplexity)", config.model_name()),
             &format!("iterations (x{})", config.eval_interval),
             "perplexity",
             trainer.ppl_list(),
@@ -366,8 +476,8 @@ fn run_training<M: LanguageModel<f32>>(
     model.reset_state();
     let test_ppl = evaluate(model, test, &screen, out)?;
     screen.line(out, &format!("test perplexity:  {test_ppl}"), true);
-    if !config.better {
-        save_params(&params, model, Precision::F16)?;
+    if !validate {
+        model.save_to(&params)?;
         files.push(params);
     }
     Ok(RnnlmOutcome {
@@ -387,6 +497,8 @@ pub enum SavedModel {
     Rnnlm(Box<Rnnlm<f32>>),
     /// `ch06/better_rnnlm.py`'s model (dropout off when evaluating).
     Better(Box<BetterRnnlm<f32>>),
+    /// `transformer-lm`'s model.
+    Transformer(Box<TransformerLm<f32>>),
 }
 
 impl SavedModel {
@@ -398,6 +510,9 @@ impl SavedModel {
     /// models' (named, with their shapes).
     pub fn load(path: &Path) -> Result<Self> {
         let npz = Npz::read(path)?;
+        if npz.get("decoder.layers.0.self_attn.q_proj.W").is_some() {
+            return Ok(Self::Transformer(Box::new(TransformerLm::load(path)?)));
+        }
         // A matrix by its name, or by its name in a file of version 0.1.
         let find = |names: [&str; 2]| names.into_iter().find_map(|n| npz.get(n));
         let shape = |names: [&str; 2]| -> Result<Vec<usize>> {
@@ -437,6 +552,7 @@ impl SavedModel {
         match self {
             Self::Rnnlm(m) => &mut **m,
             Self::Better(m) => &mut **m,
+            Self::Transformer(m) => &mut **m,
         }
     }
 }
@@ -505,7 +621,7 @@ pub fn rnnlm_generate(
     out: &mut dyn Write,
 ) -> Result<Vec<String>> {
     let mut saved = SavedModel::load(path)?;
-    let better = matches!(saved, SavedModel::Better(_));
+    let better = matches!(saved, SavedModel::Better(_) | SavedModel::Transformer(_));
     let vocab = ptb::load_data(Split::Train, source)?.vocab;
     let model = saved.as_dyn();
     check_vocab(path, model, &vocab)?;

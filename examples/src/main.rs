@@ -215,7 +215,67 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Chapter 6, eval.py: the test perplexity of saved parameters (Rnnlm or BetterRnnlm, told by their names).
+    /// Beyond chapter 8 (8.5.2): a decoder-only Transformer language model on PTB (2 pre-LN layers, E = 128, 4 heads, d_ff = 512, the output tied to the embedding, windows of 64 words, batch 20, Adam from 0.002 falling linearly per epoch, clipping 0.25, 4 epochs); perplexity lines, validation perplexity per epoch, test perplexity, TransformerLm.npz (the best epoch's). rnnlm-eval and rnnlm-generate --params out/TransformerLm.npz read it; --resume continues the checkpoint.
+    TransformerLm {
+        /// Directory with PTB's ptb.{train,valid,test}.txt [env: DLFS2_DATA; default: download into the cache].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Layers.
+        #[arg(long, default_value_t = 2)]
+        layers: usize,
+        /// Attention heads (they must divide --d-model).
+        #[arg(long, default_value_t = 4)]
+        heads: usize,
+        /// The model width E.
+        #[arg(long, default_value_t = 128)]
+        d_model: usize,
+        /// The feed-forward network's width.
+        #[arg(long, default_value_t = 512)]
+        d_ff: usize,
+        /// Post-LN, as the paper, instead of pre-LN.
+        #[arg(long)]
+        post_ln: bool,
+        /// Epochs.
+        #[arg(long, default_value_t = 4)]
+        epochs: usize,
+        /// Streams per batch.
+        #[arg(long, default_value_t = 20)]
+        batch_size: usize,
+        /// Words per window: the context the model learns to read, and its positional table.
+        #[arg(long, default_value_t = 64)]
+        time_size: usize,
+        /// Adam's learning rate in the first epoch (it falls linearly to lr / epochs in the last).
+        #[arg(long, default_value_t = 0.002)]
+        lr: f64,
+        /// Clip the gradients' global norm to this.
+        #[arg(long, default_value_t = 0.25)]
+        max_grad: f64,
+        /// Dropout after the embedding and each sublayer.
+        #[arg(long, default_value_t = 0.0)]
+        dropout: f64,
+        /// A perplexity line every this many iterations.
+        #[arg(long, default_value_t = 20)]
+        eval_interval: usize,
+        /// numpy seed of the weights and dropout masks.
+        #[arg(long, default_value_t = 1984)]
+        seed: u32,
+        /// Use only the first N words of each PTB file (a short run).
+        #[arg(long)]
+        corpus_words: Option<usize>,
+        /// Threads for the matrix products [default: every core].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory: parameters, checkpoint, figure.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Continue the run whose checkpoint is in --out.
+        #[arg(long)]
+        resume: bool,
+        /// Only the results, no training lines or progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Chapter 6, eval.py: the test perplexity of saved parameters (Rnnlm, BetterRnnlm or TransformerLm, told by their names).
     RnnlmEval {
         #[command(flatten)]
         saved: SavedRnnlm,
@@ -271,6 +331,38 @@ enum Command {
         #[command(flatten)]
         common: Seq2seqArgs,
     },
+    /// Beyond chapter 8 (8.5.2): a Transformer seq2seq on date.txt or addition.txt (2+2 pre-LN layers, E = 64, 4 heads, d_ff = 256, batch 128, Adam, clipping 5.0, 10 epochs); the lines of seq2seq/attention, its curve added to the accuracy figure of the runs in --out, TransformerSeq2seq.npz.
+    Transformer {
+        /// The problem: date.txt (as `attention`) or addition.txt (as `seq2seq`).
+        #[arg(long, value_enum, default_value_t = TaskArg::Date)]
+        task: TaskArg,
+        /// Encoder layers, and as many decoder layers.
+        #[arg(long, default_value_t = 2)]
+        layers: usize,
+        /// Attention heads (they must divide --d-model).
+        #[arg(long, default_value_t = 4)]
+        heads: usize,
+        /// The model width E.
+        #[arg(long, default_value_t = 64)]
+        d_model: usize,
+        /// The feed-forward network's width.
+        #[arg(long, default_value_t = 256)]
+        d_ff: usize,
+        /// Post-LN, as the paper (normalise after each skip connection) instead of pre-LN.
+        #[arg(long)]
+        post_ln: bool,
+        /// Dropout after each sublayer.
+        #[arg(long, default_value_t = 0.0)]
+        dropout: f64,
+        /// Feed the questions reversed.
+        #[arg(long)]
+        reverse: bool,
+        /// Epochs.
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        #[command(flatten)]
+        common: Seq2seqArgs,
+    },
     /// Chapters 7-8: the book's ten test questions and val acc of saved parameters (any of the three models, told by their arrays; the data set by the vocabulary's size).
     Seq2seqEval {
         /// The parameters [default: the --model's file in --out].
@@ -303,9 +395,18 @@ enum Command {
     },
     /// Chapter 8, visualize_attention.py: heat maps of the attention weights (attention_1.png …) for 5 test dates, from saved parameters.
     AttentionShow {
-        /// The parameters [default: AttentionSeq2seq.npz in --out].
+        /// The parameters: an AttentionSeq2seq's, or a TransformerSeq2seq's for every head of every decoder layer [default: AttentionSeq2seq.npz in --out; TransformerSeq2seq.npz with --transformer].
         #[arg(long)]
         params: Option<PathBuf>,
+        /// Read TransformerSeq2seq.npz from --out (`transformer`'s model): a map per question, layer and head.
+        #[arg(long)]
+        transformer: bool,
+        /// Feed the questions reversed [default: for AttentionSeq2seq only, as each is trained].
+        #[arg(long, conflicts_with = "no_reverse")]
+        reverse: bool,
+        /// Feed the questions in reading order.
+        #[arg(long)]
+        no_reverse: bool,
         /// Directory with date.txt, or with sequence/ holding it [env: DLFS2_DATA, if it holds it; default: the copy shipped with nn-text].
         #[arg(long)]
         data: Option<PathBuf>,
@@ -385,12 +486,22 @@ fn env_data(set: nn_text::sequence::SequenceSet) -> Option<PathBuf> {
     nn_examples::ch07::find_set(&dir, set).map(|_| dir)
 }
 
-/// The three seq2seq models, for file names.
+/// The Transformer's two problems.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TaskArg {
+    /// addition.txt (chapter 7).
+    Addition,
+    /// date.txt (chapter 8).
+    Date,
+}
+
+/// The seq2seq models, for file names.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Seq2seqModelArg {
     Seq2seq,
     Peeky,
     Attention,
+    Transformer,
 }
 
 /// The flags `seq2seq` and `attention` share.
@@ -857,6 +968,63 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Some(Command::TransformerLm {
+            data,
+            layers,
+            heads,
+            d_model,
+            d_ff,
+            post_ln,
+            epochs,
+            batch_size,
+            time_size,
+            lr,
+            max_grad,
+            dropout,
+            eval_interval,
+            seed,
+            corpus_words,
+            threads,
+            out,
+            resume,
+            quiet,
+        }) => {
+            set_split_threads(threads);
+            let config = nn_examples::ch06::RnnlmConfig {
+                source: nn_text::ptb::Source::from_args(data.as_deref()),
+                transformer: Some(nn_examples::ch06::TransformerLmSettings {
+                    layers,
+                    heads,
+                    d_model,
+                    d_ff,
+                    norm_first: !post_ln,
+                }),
+                batch_size,
+                time_size,
+                wordvec_size: d_model,
+                hidden_size: d_model,
+                lr,
+                epochs,
+                max_grad,
+                dropout,
+                eval_interval,
+                seed,
+                corpus_words,
+                out,
+                resume,
+                quiet,
+                ..nn_examples::ch06::RnnlmConfig::transformer()
+            };
+            nn_examples::ch06::rnnlm(&config, &mut std::io::stdout()).map(|r| {
+                if !quiet {
+                    for file in &r.files {
+                        eprintln!("wrote {}", file.display());
+                    }
+                    eprintln!("took {:.1} s", r.seconds);
+                    iteration_line(&r.iteration_times);
+                }
+            })
+        }
         Some(Command::RnnlmEval {
             saved,
             threads,
@@ -903,6 +1071,34 @@ fn main() -> ExitCode {
             config.reverse = !no_reverse;
             common.run(config, epochs, hidden)
         }
+        Some(Command::Transformer {
+            task,
+            layers,
+            heads,
+            d_model,
+            d_ff,
+            post_ln,
+            dropout,
+            reverse,
+            epochs,
+            common,
+        }) => {
+            let mut config = nn_examples::ch07::Seq2seqConfig::transformer();
+            config.set = match task {
+                TaskArg::Addition => nn_text::sequence::SequenceSet::Addition,
+                TaskArg::Date => nn_text::sequence::SequenceSet::Date,
+            };
+            config.reverse = reverse;
+            config.transformer = nn_examples::ch07::TransformerSettings {
+                layers,
+                heads,
+                d_model,
+                d_ff,
+                norm_first: !post_ln,
+                dropout,
+            };
+            common.run(config, epochs, d_model)
+        }
         Some(Command::Seq2seqEval {
             params,
             model,
@@ -921,6 +1117,7 @@ fn main() -> ExitCode {
                 Seq2seqModelArg::Seq2seq => ModelKind::Seq2seq,
                 Seq2seqModelArg::Peeky => ModelKind::Peeky,
                 Seq2seqModelArg::Attention => ModelKind::Attention,
+                Seq2seqModelArg::Transformer => ModelKind::Transformer,
             };
             let params = params.unwrap_or_else(|| Seq2seqConfig::params_file(&out, kind));
             let reverse = (reverse || no_reverse).then_some(reverse);
@@ -942,6 +1139,9 @@ fn main() -> ExitCode {
         }
         Some(Command::AttentionShow {
             params,
+            transformer,
+            reverse,
+            no_reverse,
             data,
             seed,
             count,
@@ -952,19 +1152,28 @@ fn main() -> ExitCode {
                 params: params.unwrap_or_else(|| {
                     nn_examples::ch07::Seq2seqConfig::params_file(
                         &out,
-                        nn_examples::ch07::ModelKind::Attention,
+                        if transformer {
+                            nn_examples::ch07::ModelKind::Transformer
+                        } else {
+                            nn_examples::ch07::ModelKind::Attention
+                        },
                     )
                 }),
                 data: data.or_else(|| env_data(nn_text::sequence::SequenceSet::Date)),
                 out,
                 seed,
                 count,
+                reverse: (reverse || no_reverse).then_some(reverse),
             };
             nn_examples::ch08::attention_show(&config).map(|maps| {
                 if !quiet {
                     for map in maps {
+                        let head = map
+                            .head
+                            .map(|(l, h)| format!(" (layer {}, head {})", l + 1, h + 1))
+                            .unwrap_or_default();
                         eprintln!(
-                            "wrote {}: {} → {}",
+                            "wrote {}: {} → {}{head}",
                             map.file.display(),
                             map.question.trim_end(),
                             map.answer

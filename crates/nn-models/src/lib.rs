@@ -11,6 +11,9 @@
 //!   that resume a run exactly, `eval_perplexity` and `generate`;
 //! - [`seq2seq`] (chapters 7–8): `Seq2seq`, `PeekySeq2seq`,
 //!   `AttentionSeq2seq`, greedy generation in batches and `eval_seq2seq`;
+//! - [`transformer`] (beyond chapter 8, section 8.5.2): a Transformer
+//!   seq2seq for chapters 7–8's problems, and a decoder-only Transformer
+//!   language model on PTB;
 //! - [`params`]: a model's parameters saved and loaded by name, as the
 //!   book's `save_params`/`load_params`.
 //!
@@ -65,4 +68,5 @@ pub mod params;
 pub mod rnnlm;
 pub mod seq2seq;
 mod shapes;
+pub mod transformer;
 pub mod word2vec;

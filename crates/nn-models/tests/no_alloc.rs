@@ -9,6 +9,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use nn_core::transformer::TransformerConfig;
+use nn_models::transformer::{
+    TransformerLm, TransformerLmConfig, TransformerSeq2seq, TransformerSeq2seqConfig,
+};
 use nn_models::word2vec::{Cbow, SimpleCbow, SkipGram};
 use nn_optim::{Adam, Optimizer, Update};
 use nn_text::create_contexts_target;
@@ -147,16 +151,26 @@ fn seq2seq_steps_do_not_allocate() {
     if !cfg!(feature = "blas") {
         return; // matrixmultiply allocates its packing buffers
     }
+    // Steps of 6 and 4 characters; 9 and 8 for the Transformer, whose
+    // per-head products below 8 would go to matrixmultiply (ndarray's route
+    // for the smallest), which allocates its packing buffers.
     fn rounds<M: Model<f32, Input = usize, Label = usize>>(model: &mut M) -> usize {
-        let xs = ndarray::Array2::from_shape_fn((64, 6), |(i, j)| (i * 3 + j * 5) % 12);
-        let ts: Vec<usize> = (0..64 * 4).map(|i| (i * 7 + i / 4) % 12).collect();
+        rounds_of(model, 6, 4)
+    }
+    fn rounds_of<M: Model<f32, Input = usize, Label = usize>>(
+        model: &mut M,
+        tq: usize,
+        ta: usize,
+    ) -> usize {
+        let xs = ndarray::Array2::from_shape_fn((64, tq), |(i, j)| (i * 3 + j * 5) % 12);
+        let ts: Vec<usize> = (0..64 * ta).map(|i| (i * 7 + i / 4) % 12).collect();
         let mut adam = Adam::<f32>::default();
         let mut step = |model: &mut M, k: usize| {
             let rows = (k % 4) * 16..(k % 4 + 1) * 16;
             model
                 .forward(
                     xs.slice(ndarray::s![rows.clone(), ..]),
-                    &ts[rows.start * 4..rows.end * 4],
+                    &ts[rows.start * ta..rows.end * ta],
                 )
                 .unwrap();
             model.backward().unwrap();
@@ -176,6 +190,20 @@ fn seq2seq_steps_do_not_allocate() {
     assert_eq!(rounds(&mut peeky), 0, "PeekySeq2seq");
     let mut attention = AttentionSeq2seq::<f32>::new(12, 4, 8, &mut rng).unwrap();
     assert_eq!(rounds(&mut attention), 0, "AttentionSeq2seq");
+    // The Transformer, with dropout (its masks drawn into reused buffers).
+    let config = TransformerSeq2seqConfig {
+        vocab_size: 12,
+        max_len: 9,
+        encoder_layers: 2,
+        decoder_layers: 2,
+        layer: TransformerConfig {
+            dropout: 0.1,
+            ..TransformerConfig::new(16, 2)
+        },
+    };
+    let masks = nn_core::SharedRng::new(NumpyRandom::new(6));
+    let mut transformer = TransformerSeq2seq::<f32>::new(config, &mut rng, Some(&masks)).unwrap();
+    assert_eq!(rounds_of(&mut transformer, 9, 9), 0, "TransformerSeq2seq");
 }
 
 /// Chapters 5–6's language models trained by the RnnlmTrainer (batches,
@@ -190,12 +218,15 @@ fn rnnlm_steps_do_not_allocate() {
         return; // matrixmultiply allocates its packing buffers
     }
     fn rounds<M: LanguageModel<f32>>(model: M) -> Option<usize> {
+        rounds_of(model, 5)
+    }
+    fn rounds_of<M: LanguageModel<f32>>(model: M, time_size: usize) -> Option<usize> {
         let corpus: Vec<usize> = (0..301).map(|i| (i * 7 + i / 3) % 30).collect();
         let (xs, ts) = (&corpus[..300], &corpus[1..]);
         let config = FitConfig {
             max_epoch: 1,
             batch_size: 4,
-            time_size: 5,
+            time_size,
             max_grad: Some(0.25),
             eval_interval: None,
             max_iterations: None,
@@ -216,4 +247,17 @@ fn rnnlm_steps_do_not_allocate() {
     let rng = nn_core::SharedRng::new(NumpyRandom::new(2));
     let better = BetterRnnlm::<f32>::new(30, 8, 8, 0.5, &mut *rng.lock(), rng.clone()).unwrap();
     assert_eq!(rounds(better), Some(0), "BetterRnnlm");
+    // Windows of 10: see the Transformer seq2seq's note.
+    let config = TransformerLmConfig {
+        vocab_size: 30,
+        max_len: 10,
+        layers: 2,
+        layer: TransformerConfig {
+            dropout: 0.1,
+            norm_first: true,
+            ..TransformerConfig::new(16, 2)
+        },
+    };
+    let lm = TransformerLm::<f32>::new(config, &mut *rng.lock(), Some(&rng)).unwrap();
+    assert_eq!(rounds_of(lm, 10), Some(0), "TransformerLm");
 }

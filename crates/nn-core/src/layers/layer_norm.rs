@@ -2,7 +2,7 @@
 //! shifted; the Transformer's normalisation (book 8.5.2), PyTorch's
 //! `nn.LayerNorm` over the last axis.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use crate::layer::{check_backward, non_empty, reshape_buffer};
 use crate::layers::affine::column_sums;
@@ -80,6 +80,11 @@ impl<F: Float> LayerNorm<F> {
                 format!("eps must be positive and finite, got {eps}"),
             ));
         }
+        // Contiguous, so that the passes run over slices.
+        let (gamma, beta) = (
+            gamma.as_standard_layout().into_owned(),
+            beta.as_standard_layout().into_owned(),
+        );
         Ok(Self {
             dgamma: Array1::zeros(gamma.raw_dim()),
             dbeta: Array1::zeros(beta.raw_dim()),
@@ -172,64 +177,73 @@ impl<F: Float> Layer<F> for LayerNorm<F> {
             self.inv_std = Array1::zeros(n);
         }
         let count = F::from_f64(d as f64);
-        for (((x, mut xhat), mut out), inv) in x
-            .rows()
-            .into_iter()
-            .zip(self.xhat.rows_mut())
-            .zip(self.out.rows_mut())
+        // x̂ is computed in place of a copy of x: contiguous rows, loops the
+        // compiler vectorises.
+        self.xhat.assign(&x);
+        let (Some(gamma), Some(beta), Some(xhat), Some(out)) = (
+            self.gamma.as_slice(),
+            self.beta.as_slice(),
+            self.xhat.as_slice_mut(),
+            self.out.as_slice_mut(),
+        ) else {
+            return Err(Error::invalid(OP, "the layer's arrays are not contiguous"));
+        };
+        for ((xhat, out), inv) in xhat
+            .chunks_exact_mut(d)
+            .zip(out.chunks_exact_mut(d))
             .zip(self.inv_std.iter_mut())
         {
-            let mean = x.sum() / count;
-            let var = x.fold(F::zero(), |acc, &v| acc + (v - mean) * (v - mean)) / count;
+            let mean = xhat.iter().fold(F::zero(), |acc, &v| acc + v) / count;
+            let var = xhat
+                .iter()
+                .fold(F::zero(), |acc, &v| acc + (v - mean) * (v - mean))
+                / count;
             *inv = F::one() / (var + self.eps).sqrt();
             let inv = *inv;
-            Zip::from(&mut xhat)
-                .and(&x)
-                .for_each(|h, &v| *h = (v - mean) * inv);
-            Zip::from(&mut out)
-                .and(&xhat)
-                .and(&self.gamma)
-                .and(&self.beta)
-                .for_each(|o, &h, &g, &b| *o = g * h + b);
+            for (((h, o), &g), &b) in xhat.iter_mut().zip(out.iter_mut()).zip(gamma).zip(beta) {
+                *h = (*h - mean) * inv;
+                *o = g * *h + b;
+            }
         }
         self.ready = true;
         Ok(self.out.view())
     }
 
     fn backward(&mut self, dout: ArrayView2<'_, F>) -> Result<ArrayView2<'_, F>> {
-        check_backward("LayerNorm.backward", self.ready, &dout, self.out.dim())?;
+        const OP: &str = "LayerNorm.backward";
+        check_backward(OP, self.ready, &dout, self.out.dim())?;
         let (n, d) = dout.dim();
         column_sums(&dout, &mut self.dbeta);
-        self.dgamma.fill(F::zero());
-        for (dout, xhat) in dout.rows().into_iter().zip(self.xhat.rows()) {
-            Zip::from(&mut self.dgamma)
-                .and(&dout)
-                .and(&xhat)
-                .for_each(|s, &g, &h| *s += g * h);
-        }
         reshape_buffer(&mut self.dx, n, d);
+        // Each row of dx starts as dout's, then becomes g = dout ⊙ γ and dx
+        // in place: contiguous rows, loops the compiler vectorises.
+        self.dx.assign(&dout);
+        self.dgamma.fill(F::zero());
         let count = F::from_f64(d as f64);
-        for (((dout, xhat), mut dx), &inv) in dout
-            .rows()
-            .into_iter()
-            .zip(self.xhat.rows())
-            .zip(self.dx.rows_mut())
+        let (Some(gamma), Some(dgamma), Some(dx), Some(xhat)) = (
+            self.gamma.as_slice(),
+            self.dgamma.as_slice_mut(),
+            self.dx.as_slice_mut(),
+            self.xhat.as_slice(),
+        ) else {
+            return Err(Error::invalid(OP, "the layer's arrays are not contiguous"));
+        };
+        for ((g, xhat), &inv) in dx
+            .chunks_exact_mut(d)
+            .zip(xhat.chunks_exact(d))
             .zip(self.inv_std.iter())
         {
-            // g = dout ⊙ γ, written into dx first.
-            Zip::from(&mut dx)
-                .and(&dout)
-                .and(&self.gamma)
-                .for_each(|o, &g, &w| *o = g * w);
-            let mean_g = dx.sum() / count;
-            let mean_gh = dx
-                .iter()
-                .zip(xhat)
-                .fold(F::zero(), |acc, (&g, &h)| acc + g * h)
-                / count;
-            Zip::from(&mut dx)
-                .and(&xhat)
-                .for_each(|o, &h| *o = (*o - mean_g - h * mean_gh) * inv);
+            let (mut mean_g, mut mean_gh) = (F::zero(), F::zero());
+            for (((g, &h), &w), dw) in g.iter_mut().zip(xhat).zip(gamma).zip(dgamma.iter_mut()) {
+                *dw += *g * h;
+                *g *= w;
+                mean_g += *g;
+                mean_gh += *g * h;
+            }
+            let (mean_g, mean_gh) = (mean_g / count, mean_gh / count);
+            for (g, &h) in g.iter_mut().zip(xhat) {
+                *g = (*g - mean_g - h * mean_gh) * inv;
+            }
         }
         Ok(self.dx.view())
     }

@@ -224,21 +224,32 @@ pub(crate) fn masked_softmax<F: Float>(
 ) -> Result<()> {
     for (i, mut row) in scores.rows_mut().into_iter().enumerate() {
         let seen = if causal { keys.min(i + 1) } else { keys };
-        let mut max = F::neg_infinity();
-        for &v in row.iter().take(seen) {
-            if v > max {
-                max = v;
+        let (max, sum) = match row.as_slice_mut() {
+            Some(s) => {
+                let (kept, masked) = s.split_at_mut(seen);
+                let max = kept.iter().fold(F::neg_infinity(), |m, &v| m.max(v));
+                kept.iter_mut().for_each(|v| *v -= max);
+                F::exp_in_place(kept);
+                masked.fill(F::zero());
+                (max, kept.iter().fold(F::zero(), |acc, &v| acc + v))
             }
-        }
-        let mut sum = F::zero();
-        for (j, v) in row.iter_mut().enumerate() {
-            if j < seen {
-                *v = (*v - max).exp();
-                sum += *v;
-            } else {
-                *v = F::zero();
+            None => {
+                let max = row
+                    .iter()
+                    .take(seen)
+                    .fold(F::neg_infinity(), |m, &v| m.max(v));
+                let mut sum = F::zero();
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = if j < seen {
+                        (*v - max).exp_one()
+                    } else {
+                        F::zero()
+                    };
+                    sum += *v;
+                }
+                (max, sum)
             }
-        }
+        };
         if !(sum.is_finite() && sum > F::zero()) {
             return Err(Error::NonFinite {
                 op,
@@ -246,7 +257,8 @@ pub(crate) fn masked_softmax<F: Float>(
                 value: max.as_f64(),
             });
         }
-        row.iter_mut().take(seen).for_each(|v| *v /= sum);
+        let inv = F::one() / sum;
+        row.iter_mut().take(seen).for_each(|v| *v *= inv);
     }
     Ok(())
 }
@@ -254,8 +266,16 @@ pub(crate) fn masked_softmax<F: Float>(
 /// `dS = A ⊙ (dA − rowsum(A ⊙ dA))` in place of `dA`.
 pub(crate) fn softmax_backward<F: Float>(a: &ArrayView2<'_, F>, ds: &mut ArrayViewMut2<'_, F>) {
     for (mut d, a) in ds.rows_mut().into_iter().zip(a.rows()) {
-        let dot = d.iter().zip(a).fold(F::zero(), |acc, (&d, &a)| acc + d * a);
-        d.iter_mut().zip(a).for_each(|(d, &a)| *d = a * (*d - dot));
+        match (d.as_slice_mut(), a.as_slice()) {
+            (Some(d), Some(a)) => {
+                let dot = d.iter().zip(a).fold(F::zero(), |acc, (&d, &a)| acc + d * a);
+                d.iter_mut().zip(a).for_each(|(d, &a)| *d = a * (*d - dot));
+            }
+            _ => {
+                let dot = d.iter().zip(a).fold(F::zero(), |acc, (&d, &a)| acc + d * a);
+                d.iter_mut().zip(a).for_each(|(d, &a)| *d = a * (*d - dot));
+            }
+        }
     }
 }
 

@@ -126,7 +126,7 @@ pub(crate) fn check_ids(
 }
 
 /// The trainer's flat labels `t` as `(N, L)` rows for `x`'s `N` samples.
-fn label_rows<'t>(
+pub(crate) fn label_rows<'t>(
     op: &'static str,
     x: ArrayView2<'_, usize>,
     t: &'t [usize],
@@ -147,7 +147,7 @@ fn label_rows<'t>(
 /// The decoder's targets, `ts[:, 1:]` as the loss's labels, in a reused
 /// buffer.
 #[derive(Debug, Clone, Default)]
-struct Targets {
+pub(crate) struct Targets {
     labels: Array2<isize>,
 }
 
@@ -155,7 +155,7 @@ impl Targets {
     /// Questions and answers that fit together: the same number of rows,
     /// answers of at least 2 ids (a start and one to predict), every id in
     /// the vocabulary.
-    fn check(
+    pub(crate) fn check(
         op: &'static str,
         xs: ArrayView2<'_, usize>,
         ts: ArrayView2<'_, usize>,
@@ -177,7 +177,7 @@ impl Targets {
 
     /// Checks, keeps `ts[:, 1:]` as labels and returns the decoder's input
     /// `ts[:, :-1]`.
-    fn split<'a>(
+    pub(crate) fn split<'a>(
         &mut self,
         op: &'static str,
         xs: ArrayView2<'_, usize>,
@@ -194,7 +194,7 @@ impl Targets {
         Ok(ts.slice_move(s![.., ..l - 1]))
     }
 
-    fn view(&self) -> ArrayView2<'_, isize> {
+    pub(crate) fn view(&self) -> ArrayView2<'_, isize> {
         self.labels.view()
     }
 }
