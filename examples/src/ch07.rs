@@ -153,12 +153,14 @@ impl Seq2seqConfig {
     }
 
     /// `transformer`: a [`TransformerSeq2seq`] of the default
-    /// [`TransformerSettings`] on dates (addition with `set`), questions in
-    /// reading order, batch 128, 10 epochs, Adam, `max_grad = 5.0`.
+    /// [`TransformerSettings`] on dates (addition with `set`), the questions
+    /// reversed as `attention` reverses them, batch 128, 10 epochs, Adam
+    /// with [`lr_decay`](Self::lr_decay), `max_grad = 5.0`.
     pub fn transformer() -> Self {
         Self {
             set: SequenceSet::Date,
             model: ModelKind::Transformer,
+            reverse: true,
             epochs: 10,
             lr_decay: true,
             ..Self::seq2seq()
@@ -683,8 +685,9 @@ pub fn set_of_vocab(vocab_size: usize, path: &Path) -> Result<SequenceSet> {
 
 /// Evaluates saved parameters as one epoch's evaluation of `seq2seq` /
 /// `attention`: the data set told by the vocabulary's size, split with
-/// `seed`, questions reversed when `reverse` (by default as the book
-/// trains each model: reversed for `AttentionSeq2seq` only); the book's
+/// `seed`, questions reversed when `reverse` (by default as each model is
+/// trained: reversed for `AttentionSeq2seq`, and for `TransformerSeq2seq`
+/// on dates); the book's
 /// ten questions and `val acc` to `lines`.
 ///
 /// # Errors
@@ -703,7 +706,13 @@ pub fn seq2seq_eval(
     let config = Seq2seqConfig {
         data: data.map(Path::to_path_buf),
         set,
-        reverse: reverse.unwrap_or(saved.kind() == ModelKind::Attention),
+        // As each model is trained by default: AttentionSeq2seq reversed (the
+        // book), the Transformer reversed on dates.
+        reverse: reverse.unwrap_or(match saved.kind() {
+            ModelKind::Attention => true,
+            ModelKind::Transformer => set == SequenceSet::Date,
+            _ => false,
+        }),
         one_at_a_time,
         seed,
         ..Seq2seqConfig::seq2seq()

@@ -32,9 +32,8 @@ pub struct AttentionShowConfig {
     pub seed: u32,
     /// How many test questions (the book's 5).
     pub count: usize,
-    /// Feed the questions reversed; `None`: as each model is trained by
-    /// default (reversed for `AttentionSeq2seq`, as the book; in reading
-    /// order for `TransformerSeq2seq`).
+    /// Feed the questions reversed; `None`: reversed, as `attention` and
+    /// `transformer` train on dates by default.
     pub reverse: Option<bool>,
 }
 
@@ -205,7 +204,7 @@ fn transformer_show(
     config: &AttentionShowConfig,
     mut model: TransformerSeq2seq<f32>,
 ) -> Result<Vec<AttentionMap>> {
-    let reverse = config.reverse.unwrap_or(false);
+    let reverse = config.reverse.unwrap_or(true);
     let mut maps = Vec::new();
     for_questions(
         config,

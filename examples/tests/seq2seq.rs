@@ -302,3 +302,87 @@ fn bad_input_is_a_clear_error() {
     let err = fails(&["seq2seq", "--train-rows", "100", "--out", d]);
     assert!(err.contains("batch_size"), "{err}");
 }
+
+#[test]
+fn transformer_trains_shows_every_head_and_evaluates() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = [
+        "--d-model",
+        "16",
+        "--d-ff",
+        "32",
+        "--heads",
+        "2",
+        "--layers",
+        "1",
+    ];
+    let out = stdout_of(
+        nn_examples()
+            .args(["transformer", "--epochs", "2", "--train-rows", "640"])
+            .args(["--test-rows", "30"])
+            .args(small)
+            .arg("--out")
+            .arg(dir.path()),
+    );
+    // attention's printout, on dates by default.
+    check_printout(&out, 2, 5, 10);
+    for file in [
+        "TransformerSeq2seq.npz",
+        "accuracy_transformer_reversed_date.csv",
+        "attention_accuracy.png",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    // Every head of every decoder layer of the saved model, for each date.
+    let config = AttentionShowConfig {
+        params: dir.path().join("TransformerSeq2seq.npz"),
+        out: dir.path().to_owned(),
+        count: 2,
+        ..AttentionShowConfig::default()
+    };
+    let maps = attention_show(&config).unwrap();
+    assert_eq!(maps.len(), 2 * 2);
+    assert_eq!(
+        maps.iter().map(|m| m.head).collect::<Vec<_>>(),
+        [Some((0, 0)), Some((0, 1)), Some((0, 0)), Some((0, 1))]
+    );
+    for map in &maps {
+        assert_eq!(map.weights.dim(), (10, 29));
+        for row in map.weights.rows() {
+            assert!((row.sum() - 1.0).abs() < 1e-5);
+        }
+        assert!(map.file.is_file());
+    }
+    assert!(
+        dir.path()
+            .join("transformer_attention_2_layer1_head2.png")
+            .is_file()
+    );
+    // seq2seq-eval rebuilds it from its file (sizes included) and asks the
+    // questions reversed, as it was trained.
+    let eval = stdout_of(
+        nn_examples()
+            .args(["seq2seq-eval", "--model", "transformer", "--out"])
+            .arg(dir.path()),
+    );
+    check_printout(
+        &format!("| epoch 1 |  iter 1 / 1 | time 0[s] | loss 0\n{eval}"),
+        1,
+        1,
+        10,
+    );
+    let q = eval.lines().next().unwrap();
+    assert!(
+        q.chars().nth(2).unwrap().is_ascii_alphanumeric(),
+        "printed in reading order: {q}"
+    );
+    // Sizes that don't fit: a clear error naming both.
+    let err = nn_examples()
+        .args(["transformer", "--d-model", "10", "--heads", "3", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!err.status.success());
+    let err = String::from_utf8(err.stderr).unwrap();
+    assert!(err.contains("(heads: 3, d_model: 10)"), "{err}");
+}

@@ -199,17 +199,28 @@ pub(crate) fn non_empty<F>(op: &'static str, x: &ArrayView2<'_, F>) -> Result<()
 }
 
 /// `out[i] = f(a[i])` over arrays of one shape: a plain slice loop (which the
-/// compiler vectorises) when both are contiguous, `Zip` otherwise.
+/// compiler vectorises) when both are contiguous, `Zip` otherwise; a large
+/// array is split into blocks of rows between the threads (the same values
+/// whatever the split: each element is its own).
 #[inline]
-pub(crate) fn map_into<F: Float>(out: &mut Array2<F>, a: &ArrayView2<'_, F>, f: impl Fn(F) -> F) {
-    match (out.as_slice_mut(), a.as_slice()) {
-        (Some(o), Some(a)) => {
-            for (o, &a) in o.iter_mut().zip(a) {
-                *o = f(a);
+pub(crate) fn map_into<F: Float>(
+    out: &mut Array2<F>,
+    a: &ArrayView2<'_, F>,
+    f: impl Fn(F) -> F + Sync,
+) {
+    let done = crate::parallel::for_row_blocks(out.view_mut(), |first, mut out| {
+        let a = a.slice(ndarray::s![first..first + out.nrows(), ..]);
+        match (out.as_slice_mut(), a.as_slice()) {
+            (Some(o), Some(a)) => {
+                for (o, &a) in o.iter_mut().zip(a) {
+                    *o = f(a);
+                }
             }
+            _ => Zip::from(&mut out).and(&a).for_each(|o, &a| *o = f(a)),
         }
-        _ => Zip::from(out).and(a).for_each(|o, &a| *o = f(a)),
-    }
+        Ok(())
+    });
+    debug_assert!(done.is_ok(), "an element-wise map doesn't fail");
 }
 
 /// `out[i] = f(a[i], b[i])`, as [`map_into`].
@@ -218,17 +229,23 @@ pub(crate) fn map2_into<F: Float>(
     out: &mut Array2<F>,
     a: &ArrayView2<'_, F>,
     b: &ArrayView2<'_, F>,
-    f: impl Fn(F, F) -> F,
+    f: impl Fn(F, F) -> F + Sync,
 ) {
-    match (out.as_slice_mut(), a.as_slice(), b.as_slice()) {
-        (Some(o), Some(a), Some(b)) => {
-            for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
-                *o = f(a, b);
+    let done = crate::parallel::for_row_blocks(out.view_mut(), |first, mut out| {
+        let rows = ndarray::s![first..first + out.nrows(), ..];
+        let (a, b) = (a.slice(rows), b.slice(rows));
+        match (out.as_slice_mut(), a.as_slice(), b.as_slice()) {
+            (Some(o), Some(a), Some(b)) => {
+                for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
+                    *o = f(a, b);
+                }
             }
+            _ => Zip::from(&mut out)
+                .and(&a)
+                .and(&b)
+                .for_each(|o, &a, &b| *o = f(a, b)),
         }
-        _ => Zip::from(out)
-            .and(a)
-            .and(b)
-            .for_each(|o, &a, &b| *o = f(a, b)),
-    }
+        Ok(())
+    });
+    debug_assert!(done.is_ok(), "an element-wise map doesn't fail");
 }

@@ -63,8 +63,12 @@
 //! transposed uses included), which chapters 3, 4 and 6 build on; and
 //! chapter 5–6's layers over sequences in [`time`] (`TimeRnn`, `TimeLstm`,
 //! `TimeGru`, `TimeBiLstm`, `TimeEmbedding`, `TimeAffine`, `TimeDropout`,
-//! `TimeSoftmaxWithLoss`, `TimeSigmoidWithLoss`), and chapter 8's [`attention`]
-//! (`WeightSum`, `AttentionWeight`, `Attention`, `TimeAttention`).
+//! `TimeSoftmaxWithLoss`, `TimeSigmoidWithLoss`), chapter 8's [`attention`]
+//! (`WeightSum`, `AttentionWeight`, `Attention`, `TimeAttention`), and the
+//! Transformer the book points to in 8.5.2 ([`transformer`]:
+//! `MultiHeadAttention`, `PositionalEncoding`, `FeedForward`, the encoder and
+//! decoder layers and their stacks, on [`LayerNorm`]), each equal to
+//! PyTorch's in float64.
 //!
 //! The default feature `blas` sends matrix products to OpenBLAS; without it
 //! (`--no-default-features`) ndarray's pure-Rust `matrixmultiply` is used.

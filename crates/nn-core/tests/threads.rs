@@ -113,6 +113,24 @@ fn transformer_run(n: usize) -> Vec<ArrayD<f64>> {
     out
 }
 
+/// LayerNorm over enough rows to split them, its output, dx, dγ and dβ.
+fn layer_norm_run() -> Vec<ArrayD<f64>> {
+    use nn_core::{Layer, LayerNorm};
+    let (gamma, beta) = (pattern(&[48], 16), pattern(&[48], 17));
+    let to1 = |a: ArrayD<f64>| a.into_dimensionality::<ndarray::Ix1>().unwrap();
+    let mut norm = LayerNorm::from_weights(to1(gamma), to1(beta), 1e-5).unwrap();
+    let x = pattern(&[3001, 48], 18).into_dimensionality().unwrap();
+    let dout: Array2<f64> = pattern(&[3001, 48], 19).into_dimensionality().unwrap();
+    let y = norm.forward(x.view()).unwrap().into_dyn().to_owned();
+    let dx = norm.backward(dout.view()).unwrap().into_dyn().to_owned();
+    vec![
+        y,
+        dx,
+        norm.dgamma().into_dyn().to_owned(),
+        norm.dbeta().into_dyn().to_owned(),
+    ]
+}
+
 fn assert_close(what: &str, one: &[ArrayD<f64>], two: &[ArrayD<f64>]) {
     assert_eq!(one.len(), two.len());
     for (k, (a, b)) in one.iter().zip(two).enumerate() {
@@ -151,6 +169,12 @@ fn split_recurrent_layers_equal_the_one_thread_layers() {
     let two = transformer_run(64);
     assert_eq!(two, transformer_run(64), "TransformerDecoder: repeatable");
     assert_close("TransformerDecoder", &one, &two);
+    parallel::set_threads(1);
+    let one = layer_norm_run();
+    parallel::set_threads(2);
+    let two = layer_norm_run();
+    assert_eq!(two, layer_norm_run(), "LayerNorm: repeatable");
+    assert_close("LayerNorm", &one, &two);
     // Odd splits: 3 threads over rows and units that don't divide evenly.
     parallel::set_threads(3);
     let three = lstm_run(7, 200, 7);

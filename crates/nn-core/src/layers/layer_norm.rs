@@ -2,10 +2,10 @@
 //! shifted; the Transformer's normalisation (book 8.5.2), PyTorch's
 //! `nn.LayerNorm` over the last axis.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 
 use crate::layer::{check_backward, non_empty, reshape_buffer};
-use crate::layers::affine::column_sums;
+use crate::parallel::{for_each_block, row_blocks};
 use crate::{Error, Float, Layer, Param, ParamName, Parameters, Result};
 
 /// Layer normalisation over each row's `D` features: `x̂ = (x − μ) / √(σ² +
@@ -36,6 +36,8 @@ pub struct LayerNorm<F: Float> {
     /// The last forward's `x̂` `(N, D)` and each row's `1 / √(σ² + ε)`.
     xhat: Array2<F>,
     inv_std: Array1<F>,
+    /// Each block of rows' sums of `dγ` and `dβ` in backward.
+    partial: Array2<F>,
     out: Array2<F>,
     dx: Array2<F>,
     ready: bool,
@@ -93,6 +95,7 @@ impl<F: Float> LayerNorm<F> {
             eps: F::from_f64(eps),
             xhat: Array2::zeros((0, 0)),
             inv_std: Array1::zeros(0),
+            partial: Array2::zeros((0, 0)),
             out: Array2::zeros((0, 0)),
             dx: Array2::zeros((0, 0)),
             ready: false,
@@ -177,34 +180,49 @@ impl<F: Float> Layer<F> for LayerNorm<F> {
             self.inv_std = Array1::zeros(n);
         }
         let count = F::from_f64(d as f64);
-        // x̂ is computed in place of a copy of x: contiguous rows, loops the
-        // compiler vectorises.
-        self.xhat.assign(&x);
-        let (Some(gamma), Some(beta), Some(xhat), Some(out)) = (
-            self.gamma.as_slice(),
-            self.beta.as_slice(),
-            self.xhat.as_slice_mut(),
-            self.out.as_slice_mut(),
-        ) else {
+        let (Some(gamma), Some(beta)) = (self.gamma.as_slice(), self.beta.as_slice()) else {
             return Err(Error::invalid(OP, "the layer's arrays are not contiguous"));
         };
-        for ((xhat, out), inv) in xhat
-            .chunks_exact_mut(d)
-            .zip(out.chunks_exact_mut(d))
-            .zip(self.inv_std.iter_mut())
-        {
-            let mean = xhat.iter().fold(F::zero(), |acc, &v| acc + v) / count;
-            let var = xhat
-                .iter()
-                .fold(F::zero(), |acc, &v| acc + (v - mean) * (v - mean))
-                / count;
-            *inv = F::one() / (var + self.eps).sqrt();
-            let inv = *inv;
-            for (((h, o), &g), &b) in xhat.iter_mut().zip(out.iter_mut()).zip(gamma).zip(beta) {
-                *h = (*h - mean) * inv;
-                *o = g * *h + b;
+        let eps = self.eps;
+        // Blocks of rows between the threads; in each, x̂ is computed in
+        // place of a copy of x: contiguous rows, loops the compiler
+        // vectorises. Each row's numbers are the same whatever the split.
+        let per = n.div_ceil(row_blocks(n, 8 * n * d));
+        let blocks = self
+            .xhat
+            .axis_chunks_iter_mut(Axis(0), per)
+            .zip(self.out.axis_chunks_iter_mut(Axis(0), per))
+            .zip(self.inv_std.axis_chunks_iter_mut(Axis(0), per))
+            .enumerate();
+        for_each_block(blocks, |(b, ((mut xhat, mut out), mut inv_std))| {
+            let rows = b * per..b * per + xhat.nrows();
+            xhat.assign(&x.slice(s![rows, ..]));
+            let (Some(xhat), Some(out), Some(inv_std)) = (
+                xhat.as_slice_mut(),
+                out.as_slice_mut(),
+                inv_std.as_slice_mut(),
+            ) else {
+                return Err(Error::invalid(OP, "the layer's arrays are not contiguous"));
+            };
+            for ((xhat, out), inv) in xhat
+                .chunks_exact_mut(d)
+                .zip(out.chunks_exact_mut(d))
+                .zip(inv_std.iter_mut())
+            {
+                let mean = xhat.iter().fold(F::zero(), |acc, &v| acc + v) / count;
+                let var = xhat
+                    .iter()
+                    .fold(F::zero(), |acc, &v| acc + (v - mean) * (v - mean))
+                    / count;
+                *inv = F::one() / (var + eps).sqrt();
+                let inv = *inv;
+                for (((h, o), &g), &b) in xhat.iter_mut().zip(out.iter_mut()).zip(gamma).zip(beta) {
+                    *h = (*h - mean) * inv;
+                    *o = g * *h + b;
+                }
             }
-        }
+            Ok(())
+        })?;
         self.ready = true;
         Ok(self.out.view())
     }
@@ -213,37 +231,73 @@ impl<F: Float> Layer<F> for LayerNorm<F> {
         const OP: &str = "LayerNorm.backward";
         check_backward(OP, self.ready, &dout, self.out.dim())?;
         let (n, d) = dout.dim();
-        column_sums(&dout, &mut self.dbeta);
         reshape_buffer(&mut self.dx, n, d);
-        // Each row of dx starts as dout's, then becomes g = dout ⊙ γ and dx
-        // in place: contiguous rows, loops the compiler vectorises.
-        self.dx.assign(&dout);
-        self.dgamma.fill(F::zero());
         let count = F::from_f64(d as f64);
-        let (Some(gamma), Some(dgamma), Some(dx), Some(xhat)) = (
-            self.gamma.as_slice(),
-            self.dgamma.as_slice_mut(),
-            self.dx.as_slice_mut(),
-            self.xhat.as_slice(),
-        ) else {
+        let Some(gamma) = self.gamma.as_slice() else {
             return Err(Error::invalid(OP, "the layer's arrays are not contiguous"));
         };
-        for ((g, xhat), &inv) in dx
-            .chunks_exact_mut(d)
-            .zip(xhat.chunks_exact(d))
-            .zip(self.inv_std.iter())
-        {
-            let (mut mean_g, mut mean_gh) = (F::zero(), F::zero());
-            for (((g, &h), &w), dw) in g.iter_mut().zip(xhat).zip(gamma).zip(dgamma.iter_mut()) {
-                *dw += *g * h;
-                *g *= w;
-                mean_g += *g;
-                mean_gh += *g * h;
+        // Blocks of rows between the threads, each summing its rows' dβ and
+        // dγ into its own row of `partial` ([dγ | dβ]), added up in block
+        // order after: the same numbers at a given thread count, every time.
+        let per = n.div_ceil(row_blocks(n, 8 * n * d));
+        let blocks = n.div_ceil(per);
+        if self.partial.dim() != (blocks, 2 * d) {
+            self.partial = Array2::zeros((blocks, 2 * d));
+        }
+        let chunks = self
+            .dx
+            .axis_chunks_iter_mut(Axis(0), per)
+            .zip(self.xhat.axis_chunks_iter(Axis(0), per))
+            .zip(self.inv_std.axis_chunks_iter(Axis(0), per))
+            .zip(self.partial.outer_iter_mut())
+            .enumerate();
+        for_each_block(chunks, |(b, (((mut dx, xhat), inv_std), mut partial))| {
+            // Each row of dx starts as dout's, then becomes g = dout ⊙ γ and
+            // dx in place.
+            let rows = b * per..b * per + dx.nrows();
+            dx.assign(&dout.slice(s![rows, ..]));
+            let (Some(dx), Some(xhat), Some(inv_std), Some(partial)) = (
+                dx.as_slice_mut(),
+                xhat.as_slice(),
+                inv_std.as_slice(),
+                partial.as_slice_mut(),
+            ) else {
+                return Err(Error::invalid(OP, "the layer's arrays are not contiguous"));
+            };
+            partial.fill(F::zero());
+            let (dgamma, dbeta) = partial.split_at_mut(d);
+            for ((g, xhat), &inv) in dx
+                .chunks_exact_mut(d)
+                .zip(xhat.chunks_exact(d))
+                .zip(inv_std)
+            {
+                let (mut mean_g, mut mean_gh) = (F::zero(), F::zero());
+                for ((((g, &h), &w), dw), db) in g
+                    .iter_mut()
+                    .zip(xhat)
+                    .zip(gamma)
+                    .zip(dgamma.iter_mut())
+                    .zip(dbeta.iter_mut())
+                {
+                    *db += *g;
+                    *dw += *g * h;
+                    *g *= w;
+                    mean_g += *g;
+                    mean_gh += *g * h;
+                }
+                let (mean_g, mean_gh) = (mean_g / count, mean_gh / count);
+                for (g, &h) in g.iter_mut().zip(xhat) {
+                    *g = (*g - mean_g - h * mean_gh) * inv;
+                }
             }
-            let (mean_g, mean_gh) = (mean_g / count, mean_gh / count);
-            for (g, &h) in g.iter_mut().zip(xhat) {
-                *g = (*g - mean_g - h * mean_gh) * inv;
-            }
+            Ok(())
+        })?;
+        self.dgamma.fill(F::zero());
+        self.dbeta.fill(F::zero());
+        for partial in self.partial.outer_iter() {
+            let (dgamma, dbeta) = partial.split_at(Axis(0), d);
+            self.dgamma += &dgamma;
+            self.dbeta += &dbeta;
         }
         Ok(self.dx.view())
     }

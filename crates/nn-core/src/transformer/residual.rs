@@ -1,9 +1,9 @@
 //! `Residual`: a sublayer wrapped in the Transformer's skip connection,
 //! dropout and layer normalisation (book 8.5.2's "Add & Norm").
 
-use ndarray::{Array2, ArrayView2, Zip};
+use ndarray::{Array2, ArrayView2};
 
-use crate::layer::reshape_buffer;
+use crate::layer::{map2_into, reshape_buffer};
 use crate::time::{TimeDropout, TimeLayer};
 use crate::{Error, Float, Layer, LayerNorm, Result, SharedRng};
 
@@ -141,14 +141,12 @@ impl<F: Float> Residual<F> {
     }
 }
 
-/// `out = a + b`, `out` reshaped to their shape.
+/// `out = a + b`, `out` reshaped to their shape (large arrays split by rows
+/// between the threads).
 fn add_into<F: Float>(out: &mut Array2<F>, a: &ArrayView2<'_, F>, b: &ArrayView2<'_, F>) {
     let (n, e) = a.dim();
     reshape_buffer(out, n, e);
-    Zip::from(out)
-        .and(a)
-        .and(b)
-        .for_each(|o, &a, &b| *o = a + b);
+    map2_into(out, a, b, |a, b| a + b);
 }
 
 /// Rows `(N·T, E)` as `(N, T, E)`.

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::Path;
 
-use ndarray::{Array1, Array2, Array3, ArrayD, ArrayView2, ArrayView3, IxDyn, Zip, s};
+use ndarray::{Array1, Array2, Array3, ArrayView2, ArrayView3, Zip, s};
 use nn_core::shared::{Orientation, Shared};
 use nn_core::time::{TimeAffine, TimeDropout, TimeEmbedding, TimeLayer, TimeSoftmaxWithLoss};
 use nn_core::transformer::{
@@ -14,16 +14,13 @@ use nn_core::transformer::{
 use nn_core::{
     Error, Float, ForwardState, Init, Param, Parameters, Randn, Result, SharedRng, scoped,
 };
-use nn_train::{Npz, Precision, load_params_from, params_npz};
+use nn_train::{Precision, load_params_from};
 use rand::SeedableRng;
 
 use super::seq2seq::thousands;
+use super::sized_file::{read_sized, save_sized};
 use crate::params::NamedModel;
 use crate::rnnlm::LanguageModel;
-
-/// The arrays beside the parameters in a saved model: its sizes and `ε`.
-const CONFIG: &str = "config";
-const EPS: &str = "config.eps";
 
 /// The sizes of a [`TransformerLm`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -253,9 +250,6 @@ impl<F: Float> TransformerLm<F> {
     /// # Errors
     /// An I/O error, named with the path.
     pub fn save(&mut self, path: impl AsRef<Path>, precision: Precision) -> Result<()> {
-        let path = path.as_ref();
-        let fail = |e: Error| Error::file(path, e.to_string());
-        let mut npz = params_npz(self, precision).map_err(fail)?;
         let c = self.net.config;
         let sizes = [
             c.vocab_size,
@@ -266,11 +260,7 @@ impl<F: Float> TransformerLm<F> {
             c.layer.d_ff,
             usize::from(c.layer.norm_first),
         ];
-        let sizes = ArrayD::from_shape_vec(IxDyn(&[7]), sizes.map(|v| v as u64).to_vec())
-            .map_err(|e| Error::file(path, e.to_string()))?;
-        npz.insert(CONFIG, sizes);
-        npz.insert(EPS, ArrayD::from_elem(IxDyn(&[]), c.layer.eps));
-        npz.write(path)
+        save_sized(self, path.as_ref(), precision, &sizes, c.layer.eps)
     }
 
     /// The model [`save`](Self::save) wrote to `path` (in training mode,
@@ -281,9 +271,7 @@ impl<F: Float> TransformerLm<F> {
     /// don't fit them (named with the array and both shapes).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let npz = Npz::read(path)?;
-        let sizes = npz.fields(path).u64_vector(CONFIG)?;
-        let eps = npz.fields(path).f64_scalar(EPS)?;
+        let (sizes, eps, params) = read_sized::<7>(path, "TransformerLm")?;
         let [
             vocab_size,
             max_len,
@@ -292,17 +280,7 @@ impl<F: Float> TransformerLm<F> {
             heads,
             d_ff,
             norm_first,
-        ] = <[u64; 7]>::try_from(sizes.as_slice())
-            .map_err(|_| {
-                Error::file(
-                    path,
-                    format!(
-                        "{CONFIG} must hold 7 sizes of a TransformerLm, it holds {}",
-                        sizes.len()
-                    ),
-                )
-            })?
-            .map(|v| v as usize);
+        ] = sizes;
         let config = TransformerLmConfig {
             vocab_size,
             max_len,
@@ -318,12 +296,6 @@ impl<F: Float> TransformerLm<F> {
         };
         let mut model = Self::new(config, &mut rand::rngs::StdRng::seed_from_u64(0), None)
             .map_err(|e| Error::file(path, format!("sizes that make no model: {e}")))?;
-        let mut params = Npz::new();
-        for name in npz.names().filter(|&n| n != CONFIG && n != EPS) {
-            if let Some(array) = npz.get(name) {
-                params.insert(name, array.clone());
-            }
-        }
         load_params_from(&params, path, &mut model, &[])?;
         Ok(model)
     }

@@ -12,6 +12,7 @@
 
 mod lm;
 mod seq2seq;
+mod sized_file;
 
 pub use lm::{TransformerLm, TransformerLmConfig};
 pub use seq2seq::{TransformerSeq2seq, TransformerSeq2seqConfig};

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::Path;
 
-use ndarray::{Array2, ArrayD, ArrayView2, IxDyn, s};
+use ndarray::{Array2, ArrayView2, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeSoftmaxWithLoss};
 use nn_core::transformer::{
     AttentionMask, PositionalEncoding, TransformerConfig, TransformerDecoder, TransformerEncoder,
@@ -13,14 +13,12 @@ use nn_core::{
     Error, Float, ForwardState, Init, Param, Parameters, Randn, Result, SharedRng, scoped,
 };
 use nn_train::Model;
-use nn_train::{Npz, load_params_from, params_npz};
+use nn_train::load_params_from;
 use rand::SeedableRng;
 
+use super::sized_file::{read_sized, save_sized};
 use crate::params::{NamedModel, Precision};
 
-/// The arrays beside the parameters in a saved model: its sizes and `ε`.
-const CONFIG: &str = "config";
-const EPS: &str = "config.eps";
 use crate::seq2seq::{Seq2seqModel, Targets, check_ids, label_rows};
 
 /// The sizes of a [`TransformerSeq2seq`].
@@ -198,8 +196,6 @@ impl<F: Float> TransformerSeq2seq<F> {
     /// # Errors
     /// An I/O error, named with the path.
     pub fn save(&mut self, path: impl AsRef<Path>, precision: Precision) -> Result<()> {
-        let path = path.as_ref();
-        let mut npz = params_npz(self, precision).map_err(|e| Error::file(path, e.to_string()))?;
         let c = self.config;
         let sizes = [
             c.vocab_size,
@@ -211,13 +207,7 @@ impl<F: Float> TransformerSeq2seq<F> {
             c.layer.d_ff,
             usize::from(c.layer.norm_first),
         ];
-        npz.insert(
-            CONFIG,
-            ArrayD::from_shape_vec(IxDyn(&[8]), sizes.map(|v| v as u64).to_vec())
-                .map_err(|e| Error::file(path, e.to_string()))?,
-        );
-        npz.insert(EPS, ArrayD::from_elem(IxDyn(&[]), c.layer.eps));
-        npz.write(path)
+        save_sized(self, path.as_ref(), precision, &sizes, c.layer.eps)
     }
 
     /// The model [`save`](Self::save) wrote to `path` (in training mode,
@@ -229,9 +219,7 @@ impl<F: Float> TransformerSeq2seq<F> {
     /// shape [32, 64], the model expects [32, 128]`).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let npz = Npz::read(path)?;
-        let sizes = npz.fields(path).u64_vector(CONFIG)?;
-        let eps = npz.fields(path).f64_scalar(EPS)?;
+        let (sizes, eps, params) = read_sized::<8>(path, "TransformerSeq2seq")?;
         let [
             vocab_size,
             max_len,
@@ -241,14 +229,7 @@ impl<F: Float> TransformerSeq2seq<F> {
             heads,
             d_ff,
             norm_first,
-        ] = <[u64; 8]>::try_from(sizes.as_slice())
-            .map_err(|_| {
-                Error::file(
-                    path,
-                    format!("{CONFIG} must hold 8 sizes, it holds {}", sizes.len()),
-                )
-            })?
-            .map(|v| v as usize);
+        ] = sizes;
         let config = TransformerSeq2seqConfig {
             vocab_size,
             max_len,
@@ -265,12 +246,6 @@ impl<F: Float> TransformerSeq2seq<F> {
         };
         let mut model = Self::new(config, &mut rand::rngs::StdRng::seed_from_u64(0), None)
             .map_err(|e| Error::file(path, format!("sizes that make no model: {e}")))?;
-        let mut params = Npz::new();
-        for name in npz.names().filter(|&n| n != CONFIG && n != EPS) {
-            if let Some(array) = npz.get(name) {
-                params.insert(name, array.clone());
-            }
-        }
         load_params_from(&params, path, &mut model, &[])?;
         Ok(model)
     }
