@@ -268,19 +268,23 @@ impl Screen {
     }
 }
 
+/// The words per batch of the book's `eval_perplexity` calls.
+const BOOK_EVAL_TIME: usize = 35;
+
 /// The book's `eval_perplexity` with its output: `evaluating perplexity
 /// ...`, then a bar on a terminal, or in a pipe the last `\r` progress the
 /// book leaves visible (`234 / 235`).
 fn evaluate<M: LanguageModel<f32> + ?Sized>(
     model: &mut M,
     corpus: &[usize],
+    time_size: usize,
     screen: &Screen,
     out: &mut dyn Write,
 ) -> Result<f64> {
     screen.line(out, "evaluating perplexity ...", false);
     let mut last = (0, 0);
     screen.start(0, "evaluating");
-    let ppl = eval_perplexity(model, corpus, 10, 35, &mut |done, total| {
+    let ppl = eval_perplexity(model, corpus, 10, time_size, &mut |done, total| {
         if done == 1 {
             screen.start(total, "evaluating");
         }
@@ -380,6 +384,12 @@ fn run_training<M: SaveModel>(
         None => OptimizerKind::Sgd,
     };
     let validate = config.better || config.transformer.is_some();
+    // The book evaluates in batches of 35 words; a Transformer trained on
+    // shorter windows has no positions beyond them, so it reads its own.
+    let eval_time = match config.transformer {
+        Some(_) => config.time_size.min(BOOK_EVAL_TIME),
+        None => BOOK_EVAL_TIME,
+    };
     let optimizer = kind.build::<f32>(Some(config.lr))?;
     let mut trainer = RnnlmTrainer::new(model, optimizer);
     let checkpoint = config.checkpoint_file();
@@ -430,7 +440,7 @@ fn run_training<M: SaveModel>(
         if validate {
             let model = trainer.model_mut();
             model.reset_state();
-            let ppl = evaluate(model, val, &screen, out)?;
+            let ppl = evaluate(model, val, eval_time, &screen, out)?;
             screen.line(out, &format!("valid perplexity:  {ppl}"), true);
             valid.push(ppl);
             if best_ppl > ppl {
@@ -474,7 +484,7 @@ fn run_training<M: SaveModel>(
     }
     let model = trainer.model_mut();
     model.reset_state();
-    let test_ppl = evaluate(model, test, &screen, out)?;
+    let test_ppl = evaluate(model, test, eval_time, &screen, out)?;
     screen.line(out, &format!("test perplexity:  {test_ppl}"), true);
     if !validate {
         model.save_to(&params)?;
@@ -547,6 +557,15 @@ impl SavedModel {
         Ok(model)
     }
 
+    /// The words per batch its perplexity is evaluated on: the book's 35,
+    /// or a Transformer's positional table if shorter.
+    pub fn eval_time_size(&self) -> usize {
+        match self {
+            Self::Transformer(m) => m.config().max_len.min(BOOK_EVAL_TIME),
+            _ => BOOK_EVAL_TIME,
+        }
+    }
+
     /// The model as a [`LanguageModel`].
     pub fn as_dyn(&mut self) -> &mut dyn LanguageModel<f32> {
         match self {
@@ -594,9 +613,10 @@ pub fn rnnlm_eval(
         test.truncate(n);
     }
     let screen = Screen::new(quiet);
+    let eval_time = model.eval_time_size();
     let model = model.as_dyn();
     model.reset_state();
-    let ppl = evaluate(model, &test, &screen, out)?;
+    let ppl = evaluate(model, &test, eval_time, &screen, out)?;
     screen.line(out, &format!("test perplexity:  {ppl}"), true);
     Ok(ppl)
 }

@@ -261,3 +261,98 @@ fn rnnlm_bad_input_is_a_clear_error() {
     let err = fail(&["rnnlm-generate", "--params", other.to_str().unwrap()]);
     assert!(err.contains("50 words") && err.contains("10000"), "{err}");
 }
+
+/// `transformer-lm` on a short corpus: a run stopped after an epoch and
+/// resumed prints and saves what the uninterrupted run does; `rnnlm-eval`
+/// and `rnnlm-generate` read its file; a checkpoint of other sizes and
+/// windows longer than the positional table are clear errors.
+#[test]
+fn transformer_lm_resumes_exactly_and_its_file_evaluates_and_generates() {
+    if !have_ptb() {
+        return;
+    }
+    let small = [
+        "--corpus-words",
+        "2000",
+        "--d-model",
+        "16",
+        "--d-ff",
+        "32",
+        "--time-size",
+        "12",
+        "--threads",
+        "1",
+    ];
+    let run = |out: &std::path::Path, args: &[&str]| {
+        let output = stdout_of(
+            nn_examples()
+                .arg("transformer-lm")
+                .args(small)
+                .args(args)
+                .arg("--out")
+                .arg(out),
+        );
+        without_time(&output)
+    };
+    let (straight, split) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let whole = run(straight.path(), &["--epochs", "2"]);
+    let first = run(split.path(), &["--epochs", "1"]);
+    let rest = run(split.path(), &["--epochs", "2", "--resume"]);
+    assert!(
+        whole[0].starts_with("TransformerLm(V=10000, E=16, heads=4"),
+        "{whole:#?}"
+    );
+    let valid = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.starts_with("valid perplexity:  ") || l.starts_with("| epoch"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(valid(&whole), [valid(&first), valid(&rest)].concat());
+    let test_line = whole.last().unwrap();
+    assert!(test_line.starts_with("test perplexity:  "), "{test_line}");
+    assert_eq!(rest.last(), Some(test_line));
+    let params = straight.path().join("TransformerLm.npz");
+    assert_eq!(
+        std::fs::read(&params).unwrap(),
+        std::fs::read(split.path().join("TransformerLm.npz")).unwrap()
+    );
+    // rnnlm-eval reads the file (its sizes included) in windows that fit
+    // the positional table of 12.
+    let eval = stdout_of(
+        nn_examples()
+            .args(["rnnlm-eval", "--corpus-words", "2000", "-q", "--params"])
+            .arg(&params),
+    );
+    assert!(eval.starts_with("test perplexity:  "), "{eval}");
+    let text = stdout_of(
+        nn_examples()
+            .args(["rnnlm-generate", "--params"])
+            .arg(&params),
+    );
+    assert!(
+        text.starts_with("you") && text.contains("the meaning of life is"),
+        "{text}"
+    );
+    // A checkpoint of other sizes.
+    let out = nn_examples()
+        .arg("transformer-lm")
+        .args([
+            "--corpus-words",
+            "2000",
+            "--epochs",
+            "3",
+            "--resume",
+            "--out",
+        ])
+        .arg(split.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("TransformerLm_checkpoint.npz: embed.W has shape [10000, 16], the model expects [10000, 128]"),
+        "{err}"
+    );
+}
