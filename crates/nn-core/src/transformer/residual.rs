@@ -49,6 +49,7 @@ impl<F: Float> Residual<F> {
         ratio: f64,
         rng: Option<&SharedRng>,
     ) -> Result<()> {
+        crate::layers::dropout::check_ratio(op, ratio)?;
         self.dropout = match (ratio, rng) {
             (0.0, _) => None,
             (_, Some(rng)) => {

@@ -96,6 +96,8 @@ pub struct TransformerEncoder<F: Float> {
     norm: Option<LayerNorm<F>>,
     names: Vec<String>,
     rows: Array2<F>,
+    /// Whether the last forward ran through every layer.
+    ready: bool,
 }
 
 impl<F: Float> TransformerEncoder<F> {
@@ -135,6 +137,7 @@ impl<F: Float> TransformerEncoder<F> {
             layers,
             norm,
             rows: Array2::zeros((0, 0)),
+            ready: false,
         })
     }
 
@@ -163,6 +166,7 @@ impl<F: Float> TransformerEncoder<F> {
         mask: AttentionMask<'_>,
     ) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TransformerEncoder.forward";
+        self.ready = false;
         let mut layers = self.layers.iter_mut().zip(&self.names);
         let (first, name) = layers.next().ok_or_else(|| no_layers(OP))?;
         let mut h = first
@@ -174,6 +178,7 @@ impl<F: Float> TransformerEncoder<F> {
                 .map_err(|e| e.within(OP, name.clone()))?;
         }
         let y = final_norm(&mut self.norm, h, &mut self.rows).map_err(|e| e.within(OP, "norm"))?;
+        self.ready = true;
         Ok(y.unwrap_or(h))
     }
 
@@ -183,6 +188,11 @@ impl<F: Float> TransformerEncoder<F> {
     /// Called before a successful forward, or `dout` not of its shape.
     pub fn backward(&mut self, dout: ArrayView3<'_, F>) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TransformerEncoder.backward";
+        if !self.ready {
+            // A failed forward leaves some layers with the last good pass's
+            // caches: backward through none of them.
+            return Err(Error::BackwardBeforeForward { op: OP });
+        }
         let mut layers = self.layers.iter_mut().zip(&self.names).rev();
         let (last, name) = layers.next().ok_or_else(|| no_layers(OP))?;
         let dn = final_norm_backward(&mut self.norm, dout, &mut self.rows)
@@ -242,6 +252,8 @@ pub struct TransformerDecoder<F: Float> {
     names: Vec<String>,
     rows: Array2<F>,
     dmemory: Array3<F>,
+    /// Whether the last forward ran through every layer.
+    ready: bool,
 }
 
 impl<F: Float> TransformerDecoder<F> {
@@ -282,6 +294,7 @@ impl<F: Float> TransformerDecoder<F> {
             norm,
             rows: Array2::zeros((0, 0)),
             dmemory: Array3::zeros((0, 0, 0)),
+            ready: false,
         })
     }
 
@@ -312,6 +325,7 @@ impl<F: Float> TransformerDecoder<F> {
         memory_mask: AttentionMask<'_>,
     ) -> Result<ArrayView3<'_, F>> {
         const OP: &str = "TransformerDecoder.forward";
+        self.ready = false;
         let mut layers = self.layers.iter_mut().zip(&self.names);
         let (first, name) = layers.next().ok_or_else(|| no_layers(OP))?;
         let mut h = first
@@ -323,6 +337,7 @@ impl<F: Float> TransformerDecoder<F> {
                 .map_err(|e| e.within(OP, name.clone()))?;
         }
         let y = final_norm(&mut self.norm, h, &mut self.rows).map_err(|e| e.within(OP, "norm"))?;
+        self.ready = true;
         Ok(y.unwrap_or(h))
     }
 
@@ -336,6 +351,11 @@ impl<F: Float> TransformerDecoder<F> {
         dout: ArrayView3<'_, F>,
     ) -> Result<(ArrayView3<'_, F>, ArrayView3<'_, F>)> {
         const OP: &str = "TransformerDecoder.backward";
+        if !self.ready {
+            // A failed forward leaves some layers with the last good pass's
+            // caches: backward through none of them.
+            return Err(Error::BackwardBeforeForward { op: OP });
+        }
         let mut layers = self.layers.iter_mut().zip(&self.names).rev();
         let (last, name) = layers.next().ok_or_else(|| no_layers(OP))?;
         let dn = final_norm_backward(&mut self.norm, dout, &mut self.rows)
@@ -373,5 +393,44 @@ impl<F: Float> Parameters<F> for TransformerDecoder<F> {
             Some(norm) => norm.visit_params(&mut scoped("norm", f)),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::message;
+    use rand::SeedableRng;
+
+    #[test]
+    fn no_backward_after_a_failed_forward() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let config = TransformerConfig::new(8, 2);
+        let mut encoder = TransformerEncoder::<f64>::init(config, 2, &mut rng, None).unwrap();
+        let x = Array3::from_elem((2, 3, 8), 0.5);
+        encoder.forward(x.view(), AttentionMask::NONE).unwrap();
+        let lengths = [3, 9];
+        let mask = AttentionMask {
+            causal: false,
+            key_lengths: Some(&lengths),
+        };
+        let e = message(encoder.forward(x.view(), mask));
+        assert!(
+            e.starts_with("TransformerEncoder.forward: layers.0: "),
+            "{e}"
+        );
+        assert!(message(encoder.backward(x.view())).contains("before forward"));
+        let mut decoder = TransformerDecoder::<f64>::init(config, 2, &mut rng, None).unwrap();
+        let e = message(decoder.forward(
+            x.view(),
+            Array3::zeros((2, 4, 7)).view(),
+            AttentionMask::CAUSAL,
+            AttentionMask::NONE,
+        ));
+        assert!(
+            e.contains("layers.0: TransformerDecoderLayer.forward: cross_attn"),
+            "{e}"
+        );
+        assert!(message(decoder.backward(x.view())).contains("before forward"));
     }
 }
