@@ -97,7 +97,8 @@ pub struct Seq2seqConfig {
 
 /// The sizes of `transformer`'s model. The defaults are this project's
 /// choice for the book's two problems (the book trains no Transformer):
-/// small enough to train in about the time `attention` takes.
+/// small enough to train in minutes (27 s an epoch on dates at 2 threads,
+/// where `attention` takes 17 s), large enough for 100% on dates.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TransformerSettings {
     /// Encoder layers, and as many decoder layers.
