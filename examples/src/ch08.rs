@@ -117,7 +117,7 @@ pub fn attention_show(config: &AttentionShowConfig) -> Result<Vec<AttentionMap>>
     let mut maps = Vec::with_capacity(config.count);
     for_questions(
         config,
-        v_of(&model),
+        model.vocab_size(),
         reverse,
         |k, fed, answer, question, answer_chars| {
             model.forward_rows(fed, answer)?;
@@ -142,10 +142,6 @@ pub fn attention_show(config: &AttentionShowConfig) -> Result<Vec<AttentionMap>>
         },
     )?;
     Ok(maps)
-}
-
-fn v_of(model: &dyn Seq2seqModel<f32>) -> usize {
-    model.vocab_size()
 }
 
 /// The book's choice of test questions: the date data set shuffled with
@@ -208,7 +204,7 @@ fn transformer_show(
     let mut maps = Vec::new();
     for_questions(
         config,
-        v_of(&model),
+        model.vocab_size(),
         reverse,
         |k, fed, answer, question, answer_chars| {
             model.forward_rows(fed, answer)?;

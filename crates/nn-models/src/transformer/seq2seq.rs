@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::Path;
 
-use ndarray::{Array2, ArrayView2, s};
+use ndarray::{Array2, ArrayView2, ArrayView3, s};
 use nn_core::time::{TimeAffine, TimeEmbedding, TimeLayer, TimeSoftmaxWithLoss};
 use nn_core::transformer::{
     AttentionMask, PositionalEncoding, TransformerConfig, TransformerDecoder, TransformerEncoder,
@@ -295,26 +295,12 @@ impl<F: Float> TransformerSeq2seq<F> {
     fn forward_parts(&mut self, xs: ArrayView2<'_, usize>, ts: ArrayView2<'_, usize>) -> Result<F> {
         const OP: &str = "TransformerSeq2seq.forward";
         let decoder_xs = self.targets.split(OP, xs, ts, self.config.vocab_size)?;
-        let src = self
-            .src_embed
-            .forward(xs)
-            .map_err(|e| e.within(OP, "src_embed"))?;
-        let src = self
-            .src_pos
-            .forward(src)
-            .map_err(|e| e.within(OP, "src_pos"))?;
+        let src = embedded(OP, SRC, &mut self.src_embed, &mut self.src_pos, xs)?;
         let memory = self
             .encoder
             .forward(src, AttentionMask::NONE)
             .map_err(|e| e.within(OP, "encoder"))?;
-        let tgt = self
-            .tgt_embed
-            .forward(decoder_xs)
-            .map_err(|e| e.within(OP, "tgt_embed"))?;
-        let tgt = self
-            .tgt_pos
-            .forward(tgt)
-            .map_err(|e| e.within(OP, "tgt_pos"))?;
+        let tgt = embedded(OP, TGT, &mut self.tgt_embed, &mut self.tgt_pos, decoder_xs)?;
         let y = self
             .decoder
             .forward(tgt, memory, AttentionMask::CAUSAL, AttentionMask::NONE)
@@ -401,28 +387,14 @@ impl<F: Float> TransformerSeq2seq<F> {
             .iter_mut()
             .zip(start_ids)
             .for_each(|(g, &s)| *g = s);
-        let src = self
-            .src_embed
-            .forward(xs)
-            .map_err(|e| e.within(OP, "src_embed"))?;
-        let src = self
-            .src_pos
-            .forward(src)
-            .map_err(|e| e.within(OP, "src_pos"))?;
+        let src = embedded(OP, SRC, &mut self.src_embed, &mut self.src_pos, xs)?;
         let memory = self
             .encoder
             .forward(src, AttentionMask::NONE)
             .map_err(|e| e.within(OP, "encoder"))?;
         for step in 0..sample_size {
             let prefix = self.generated.slice(s![.., ..=step]);
-            let tgt = self
-                .tgt_embed
-                .forward(prefix)
-                .map_err(|e| e.within(OP, "tgt_embed"))?;
-            let tgt = self
-                .tgt_pos
-                .forward(tgt)
-                .map_err(|e| e.within(OP, "tgt_pos"))?;
+            let tgt = embedded(OP, TGT, &mut self.tgt_embed, &mut self.tgt_pos, prefix)?;
             let y = self
                 .decoder
                 .forward(tgt, memory, AttentionMask::CAUSAL, AttentionMask::NONE)
@@ -468,6 +440,24 @@ impl<F: Float> fmt::Display for TransformerSeq2seq<F> {
         )
     }
 }
+
+/// The ids embedded and their positions added, by `embed` and `pos` (the
+/// question's or the answer's, named by `parts` in errors).
+fn embedded<'a, F: Float>(
+    op: &'static str,
+    [embed_name, pos_name]: [&'static str; 2],
+    embed: &'a mut TimeEmbedding<F>,
+    pos: &'a mut PositionalEncoding<F>,
+    ids: ArrayView2<'_, usize>,
+) -> Result<ArrayView3<'a, F>> {
+    let x = embed.forward(ids).map_err(|e| e.within(op, embed_name))?;
+    pos.forward(x).map_err(|e| e.within(op, pos_name))
+}
+
+/// The question's parts, as errors name them.
+const SRC: [&str; 2] = ["src_embed", "src_pos"];
+/// The answer's parts.
+const TGT: [&str; 2] = ["tgt_embed", "tgt_pos"];
 
 /// The index of the largest entry (the first of equals), as numpy's `argmax`.
 pub(crate) fn argmax<F: Float>(row: ndarray::ArrayView1<'_, F>) -> usize {
