@@ -10,7 +10,7 @@ book's ch06/eval.py on its own Rnnlm.pkl.
 
 Needs numpy and the book's code; PyTorch is timed when installed. The book's
 directory must be writable with PTB's files in its dataset/ (see the book's
-BOOK.md). Prints a markdown table (the one in docs/benchmarks.md).
+BOOK.md). Prints a markdown table (the one in book/src/benchmarks.md).
 """
 import argparse
 import json

@@ -5,7 +5,7 @@ CBOW step and gensim, interleaved in rounds on one machine, medians.
     python3 benches/peers/word2vec_compare.py --ptb DIR --book DIR [--rounds 3] [--nn-examples PATH]
 
 Needs numpy and the book's code (the `book` peer); gensim is timed when
-installed. Prints a markdown table (the one in docs/benchmarks.md).
+installed. Prints a markdown table (the one in book/src/benchmarks.md).
 """
 import argparse
 import json

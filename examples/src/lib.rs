@@ -29,7 +29,14 @@ pub mod run;
 
 pub use net::{LEGACY_PARAM_NAMES, two_layer_net};
 
-/// The README's Rust examples, compiled and run as doctests so that they stay true.
+/// Any Rust example the READMEs show, compiled and run as a doctest so that it
+/// stays true (the companion book's snippets are tests of their own, in
+/// `tests/book/`).
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The Korean README, held to the same rule.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.ko.md")]
+pub struct ReadmeKoDoctests;

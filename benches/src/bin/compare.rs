@@ -2,7 +2,7 @@
 //! with thread counts pinned equal, several runs each, one table.
 //!
 //!     cargo run --release -p nn-benches --bin compare -- [--runs 5] [--threads 1,2]
-//!         [--workloads S,M-sigmoid,M-relu,L] [--write docs/benchmarks.md]
+//!         [--workloads S,M-sigmoid,M-relu,L] [--write book/src/benchmarks.md]
 //!
 //! Every measurement runs in its own process so that the thread settings
 //! (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS, RAYON_NUM_THREADS,

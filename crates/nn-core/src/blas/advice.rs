@@ -19,7 +19,7 @@ const AVX2_CORES: [&str; 6] = [
 /// at half width (an OpenBLAS older than the CPU picks them, or a setting
 /// made for another machine): on a Zen 5 EPYC, Haswell's kernels ran
 /// chapter 7's training iteration 1.4× slower than SkylakeX's
-/// (`docs/benchmarks.md`).
+/// (`book/src/benchmarks.md`).
 const AVX512_CORES: [&str; 3] = ["SkylakeX", "CooperLake", "SapphireRapids"];
 
 /// What to do about the kernel set OpenBLAS picked at load time.

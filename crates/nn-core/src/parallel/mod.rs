@@ -68,7 +68,7 @@ const MIN_SPLIT_PRODUCT: usize = 1 << 21;
 /// thread (by columns when `c` is wider than tall, else by rows), each a
 /// single-threaded BLAS product on its own core. OpenBLAS's own threading of
 /// these shapes gained 1.4× from a second core on the 2-core machine this
-/// was measured on; independent halves gain 1.6× (`docs/benchmarks.md`).
+/// was measured on; independent halves gain 1.6× (`book/src/benchmarks.md`).
 pub fn gemm<F: Float>(
     alpha: F,
     a: &ArrayView2<'_, F>,

@@ -11,7 +11,7 @@
 //! only its part of `Wh`, at the price of one split per step
 //! ([`forward_by_units`], [`backward_by_units`]). [`unit_blocks`] chooses.
 //!
-//! Measured on the 2-core Zen 5 machine of `docs/benchmarks.md`
+//! Measured on the 2-core Zen 5 machine of `book/src/benchmarks.md`
 //! (`benches/examples/step_split.rs`), one step's `(N, H)·(H, 4H)` at 2
 //! threads against 1: N = 20, H = 650: rows 1.08×, units 1.87×; N = 128, H
 //! = 256: rows 1.80×, units 2.06×; N = 128, H = 128: 1.79× both ways (and
