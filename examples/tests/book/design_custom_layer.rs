@@ -1,5 +1,5 @@
 // ANCHOR: all
-use ndarray::{Array1, Array2, ArrayView2, Axis, array};
+use ndarray::{Array1, Array2, ArrayView2, Zip, array};
 use nn_core::{
     Affine, Error, GradCheck, Init, Layer, Param, ParamName, Parameters, Result, Sequential,
     SoftmaxWithLoss,
@@ -51,7 +51,10 @@ impl Layer<f64> for Scale {
             (self.x, self.out) = (Array2::zeros(x.dim()), Array2::zeros(x.dim()));
         }
         self.x.assign(&x);
-        self.out.assign(&(&x * &self.s));
+        Zip::from(&mut self.out)
+            .and(&x)
+            .and_broadcast(&self.s)
+            .for_each(|y, &x, &s| *y = x * s);
         Ok(self.out.view())
     }
 
@@ -62,8 +65,20 @@ impl Layer<f64> for Scale {
                 "dout must have the last output's shape",
             ));
         }
-        self.ds.assign(&(&dout * &self.x).sum_axis(Axis(0))); // overwrite, never add
-        self.dx = &dout * &self.s;
+        if self.dx.dim() != dout.dim() {
+            self.dx = Array2::zeros(dout.dim());
+        }
+        Zip::from(&mut self.dx)
+            .and(&dout)
+            .and_broadcast(&self.s)
+            .for_each(|dx, &g, &s| *dx = g * s);
+        self.ds.fill(0.0); // overwrite, never add: ds = Σ over rows of dout ⊙ x
+        for (g, x) in dout.rows().into_iter().zip(self.x.rows()) {
+            Zip::from(&mut self.ds)
+                .and(&g)
+                .and(&x)
+                .for_each(|ds, &g, &x| *ds += g * x);
+        }
         Ok(self.dx.view())
     }
 }
